@@ -1,0 +1,464 @@
+"""The record vocabulary of ``shared/domain/records.md``, validated with pydantic.
+
+A record is one fact about a teacher (a training attended, an award won, a lesson
+observed...). Field names and values are the fixed contract; unknown kinds and fields are
+errors unless a policy declares them (see :func:`record_adapter`).
+
+Two readings of the contract, taken here:
+
+* ``activity_attendance`` uses ``status`` for the attendance state (present / leave /
+  absent / makeup), as records.md lists it. Its workflow state, if any, goes in
+  ``review_status`` (default ``certified``).
+* ``module``, ``self_selected``, ``approved`` and ``name`` are accepted on every kind:
+  records.md allows new fields, and the special recognitions of 普洱 第十三条 need a module
+  to count towards module minimums. ``approved: false`` marks a record from an unapproved
+  project, institution or school plan (普洱: such records earn nothing).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    create_model,
+    model_validator,
+)
+
+from .errors import InputError
+
+Level = Literal["school", "county", "city", "province", "national"]
+Mode = Literal["online", "centralized", "school_based"]
+Module = Literal["ethics", "knowledge", "ability", "class_management", "school_based"]
+Grade = Literal["excellent", "good", "medium", "pass", "fail"]
+Attendance = Literal["full", "partial_leave", "platform_leave", "absent_without_leave"]
+
+LEVELS: tuple[str, ...] = ("school", "county", "city", "province", "national")
+MODES: tuple[str, ...] = ("online", "centralized", "school_based")
+MODULES: tuple[str, ...] = ("ethics", "knowledge", "ability", "class_management", "school_based")
+GRADES: tuple[str, ...] = ("excellent", "good", "medium", "pass", "fail")
+
+NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+
+class BaseRecord(BaseModel):
+    """Fields common to every record."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    id: Annotated[str, Field(min_length=1)]
+    kind: str
+    date: dt.date
+    level: Level | None = None
+    status: str = "certified"
+    approved: bool = True
+    module: Module | None = None
+    self_selected: bool = False
+    name: str | None = None
+
+    @property
+    def workflow_status(self) -> str:
+        """The review state that decides whether the record counts."""
+        return self.status
+
+
+class Training(BaseRecord):
+    """培训项目: a training in one of the three modes."""
+
+    kind: Literal["training"]
+    mode: Mode
+    hours: NonNegative | None = None
+    days: NonNegative | None = None
+    credit_per_hour: Positive | None = None
+    score: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] | None = None
+    grade: Grade | None = None
+    attendance: Attendance = "full"
+    school_based_category: Literal["activity", "outcome"] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Training:
+        if (self.hours is None) == (self.days is None):
+            raise ValueError("give exactly one of hours or days")
+        if self.score is not None and self.grade is not None:
+            raise ValueError("give score or grade, not both")
+        if self.school_based_category is not None and self.mode != "school_based":
+            raise ValueError("school_based_category is only for mode school_based")
+        return self
+
+
+class NewTeacherTraining(BaseRecord):
+    """新教师上岗培训: first-year induction."""
+
+    kind: Literal["new_teacher_training"]
+    hours: NonNegative
+    practice_hours: NonNegative = 0.0
+
+    @model_validator(mode="after")
+    def _check(self) -> NewTeacherTraining:
+        if self.practice_hours > self.hours:
+            raise ValueError("practice_hours cannot exceed hours")
+        return self
+
+
+class Studio(BaseRecord):
+    """工作室(坊) year: host, member or student of a studio that was evaluated."""
+
+    kind: Literal["studio"]
+    role: Literal["host", "member", "student"]
+    grade: Grade
+
+
+class Teaching(BaseRecord):
+    """承担培训授课: hours taught in a training project."""
+
+    kind: Literal["teaching"]
+    hours: NonNegative
+
+
+class Competition(BaseRecord):
+    """教研活动/课堂教学比赛."""
+
+    kind: Literal["competition"]
+    award: Literal["first", "second", "third", "none"] = "none"
+
+
+class ResearchProject(BaseRecord):
+    """课题结题: a concluded research project."""
+
+    kind: Literal["research_project"]
+    role: Literal["host", "participant"]
+    grade: Grade
+
+
+class DegreeStudy(BaseRecord):
+    """学历提高: one year of degree study on the institution's transcript."""
+
+    kind: Literal["degree_study"]
+    program: Annotated[str, Field(min_length=1)]
+    hours: NonNegative | None = None
+
+
+class ActivityAttendance(BaseRecord):
+    """校本研修活动出勤: one teacher at one school-based session."""
+
+    kind: Literal["activity_attendance"]
+    status: Literal["present", "leave", "absent", "makeup"]  # type: ignore[assignment]
+    review_status: str = "certified"
+    activity: Annotated[str, Field(min_length=1)]
+    hours: NonNegative | None = None
+
+    @property
+    def workflow_status(self) -> str:
+        return self.review_status
+
+
+class LessonObservation(BaseRecord):
+    """听课."""
+
+    kind: Literal["lesson_observation"]
+    count: Annotated[int, Field(ge=1)] = 1
+    detail: Literal["detailed", "partial", "brief", "none"]
+
+
+class Post(BaseRecord):
+    """任职."""
+
+    kind: Literal["post"]
+    title: Literal[
+        "academic_director",
+        "research_director",
+        "district_group_leader",
+        "subject_group_leader",
+        "lesson_group_leader",
+    ]
+
+
+class Mentoring(BaseRecord):
+    """师徒结对 (as mentor)."""
+
+    kind: Literal["mentoring"]
+
+
+class MenteeHonor(BaseRecord):
+    """徒弟获县级及以上荣誉或奖项."""
+
+    kind: Literal["mentee_honor"]
+
+
+class OpenClass(BaseRecord):
+    """公开课/示范课/展示课."""
+
+    kind: Literal["open_class"]
+
+
+class ActivityRole(BaseRecord):
+    """评课议课/磨课/主题发言/讲座."""
+
+    kind: Literal["activity_role"]
+    role: Literal["review", "polish", "keynote", "lecture"]
+
+
+class ResourceShared(BaseRecord):
+    """精品教案/学案/命题 共享或被采纳."""
+
+    kind: Literal["resource_shared"]
+    resource: Literal["lesson_plan", "study_plan", "exam"]
+
+
+AWARD_GROUP_A = ("quality_lesson", "project", "course")
+AWARD_GROUP_B = ("design", "paper", "case", "narrative", "courseware", "exam", "skills")
+
+
+class Award(BaseRecord):
+    """获奖. ``entry`` names the entered work; several levels of one entry count once."""
+
+    kind: Literal["award"]
+    category: Literal[
+        "quality_lesson",
+        "project",
+        "course",
+        "design",
+        "paper",
+        "case",
+        "narrative",
+        "courseware",
+        "exam",
+        "skills",
+    ]
+    rank: Literal["first", "second", "third"]
+    entry: str | None = None
+
+    @property
+    def award_group(self) -> str:
+        return "A" if self.category in AWARD_GROUP_A else "B"
+
+
+class Publication(BaseRecord):
+    """论文发表."""
+
+    kind: Literal["publication"]
+    level: Literal["city", "province", "national"]  # type: ignore[assignment]
+
+
+class Honor(BaseRecord):
+    """荣誉称号."""
+
+    kind: Literal["honor"]
+    title: Annotated[str, Field(min_length=1)]
+
+
+class ResearchOutput(BaseRecord):
+    """教研成果 (not necessarily awarded)."""
+
+    kind: Literal["research_output"]
+    output: Literal["design", "courseware", "case", "paper", "course"]
+
+
+class Reading(BaseRecord):
+    """读书实践 (兰州): hours or credits; ``program`` tells reading practice from humanities."""
+
+    kind: Literal["reading"]
+    hours: NonNegative | None = None
+    credits: NonNegative | None = None
+    program: Literal["practice", "humanities"] = "practice"
+
+    @model_validator(mode="after")
+    def _check(self) -> Reading:
+        if (self.hours is None) == (self.credits is None):
+            raise ValueError("give exactly one of hours or credits")
+        return self
+
+
+RECORD_MODELS: dict[str, type[BaseRecord]] = {
+    "training": Training,
+    "new_teacher_training": NewTeacherTraining,
+    "studio": Studio,
+    "teaching": Teaching,
+    "competition": Competition,
+    "research_project": ResearchProject,
+    "degree_study": DegreeStudy,
+    "activity_attendance": ActivityAttendance,
+    "lesson_observation": LessonObservation,
+    "post": Post,
+    "mentoring": Mentoring,
+    "mentee_honor": MenteeHonor,
+    "open_class": OpenClass,
+    "activity_role": ActivityRole,
+    "resource_shared": ResourceShared,
+    "award": Award,
+    "publication": Publication,
+    "honor": Honor,
+    "research_output": ResearchOutput,
+    "reading": Reading,
+}
+
+# Chinese labels of kinds, for explanations and pages.
+KIND_LABELS: dict[str, str] = {
+    "training": "培训项目",
+    "new_teacher_training": "新教师上岗培训",
+    "studio": "工作室(坊)",
+    "teaching": "承担培训授课",
+    "competition": "教研活动/课堂教学比赛",
+    "research_project": "课题结题",
+    "degree_study": "学历提高",
+    "activity_attendance": "校本研修活动出勤",
+    "lesson_observation": "听课",
+    "post": "任职",
+    "mentoring": "师徒结对",
+    "mentee_honor": "徒弟获奖",
+    "open_class": "公开课/示范课/展示课",
+    "activity_role": "评课议课/磨课/主题发言/讲座",
+    "resource_shared": "精品教案/学案/命题共享",
+    "award": "获奖",
+    "publication": "论文发表",
+    "honor": "荣誉称号",
+    "research_output": "教研成果",
+    "reading": "读书实践",
+}
+
+_FIELD_TYPES: dict[str, Any] = {
+    "string": str,
+    "number": float,
+    "integer": int,
+    "boolean": bool,
+    "date": dt.date,
+}
+
+
+def _extension_type(spec: Mapping[str, Any]) -> Any:
+    if "values" in spec:
+        return Literal[tuple(spec["values"])]  # type: ignore[misc]
+    return _FIELD_TYPES[spec.get("type", "string")]
+
+
+def _build_models(extensions: Mapping[str, Any] | None) -> dict[str, type[BaseRecord]]:
+    """Record models extended with a policy's declared fields and kinds."""
+    if not extensions:
+        return RECORD_MODELS
+    models = dict(RECORD_MODELS)
+    for kind, fields in (extensions.get("fields") or {}).items():
+        base = models[kind]
+        extra = {
+            name: (_extension_type(spec) | None, spec.get("default"))
+            for name, spec in fields.items()
+        }
+        models[kind] = create_model(base.__name__, __base__=base, **extra)
+    for kind, spec in (extensions.get("kinds") or {}).items():
+        extra = {
+            name: (
+                _extension_type(f) if f.get("required") else _extension_type(f) | None,
+                ... if f.get("required") else f.get("default"),
+            )
+            for name, f in (spec.get("fields") or {}).items()
+        }
+        models[kind] = create_model(
+            "Custom_" + kind, __base__=BaseRecord, kind=(Literal[kind], ...), **extra
+        )
+    return models
+
+
+class RecordParser:
+    """Validates raw record mappings into record models for one vocabulary."""
+
+    def __init__(self, models: Mapping[str, type[BaseRecord]]):
+        self.models = dict(models)
+        self._adapters = {kind: TypeAdapter(model) for kind, model in self.models.items()}
+
+    def parse(self, raw: Any, position: int | None = None) -> BaseRecord:
+        """Validate one record; raise :class:`InputError` naming the record and field."""
+        if not isinstance(raw, Mapping):
+            where = f"#{position + 1}" if position is not None else None
+            raise InputError(f"a record is a JSON object, got {type(raw).__name__}", record=where)
+        rid = raw.get("id")
+        label = (
+            str(rid)
+            if rid not in (None, "")
+            else (f"#{position + 1}" if position is not None else "?")
+        )
+        kind = raw.get("kind")
+        if kind is None:
+            raise InputError(
+                "missing (one of: " + ", ".join(self.models) + ")", record=label, field="kind"
+            )
+        adapter = self._adapters.get(kind)
+        if adapter is None:
+            raise InputError(
+                f"unknown kind {kind!r} (one of: " + ", ".join(self.models) + ")",
+                record=label,
+                field="kind",
+            )
+        try:
+            return adapter.validate_python(raw)
+        except ValidationError as exc:
+            raise _input_error(exc, label, raw) from None
+
+    def parse_many(self, raws: Iterable[Any]) -> list[BaseRecord]:
+        """Validate a list of records, checking ids are unique."""
+        records: list[BaseRecord] = []
+        seen: set[str] = set()
+        for i, raw in enumerate(raws):
+            rec = self.parse(raw, i)
+            if rec.id in seen:
+                raise InputError(f"duplicate id {rec.id!r}", record=rec.id, field="id")
+            seen.add(rec.id)
+            records.append(rec)
+        return records
+
+
+def _input_error(exc: ValidationError, label: str, raw: Mapping[str, Any]) -> InputError:
+    err = exc.errors(include_url=False)[0]
+    loc = [str(p) for p in err["loc"] if not str(p).startswith("function-")]
+    field = ".".join(loc) if loc else None
+    msg = err["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    if err["type"] == "extra_forbidden":
+        msg = "unknown field (not in the record vocabulary, nor declared by the policy)"
+    elif field is not None and field in raw:
+        msg = f"{msg} (got {raw[field]!r})"
+    return InputError(msg, record=label, field=field)
+
+
+@lru_cache(maxsize=64)
+def _parser_for(key: str | None, frozen_ext: Any) -> RecordParser:
+    return RecordParser(_build_models(_thaw(frozen_ext)))
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def _thaw(value: Any) -> Any:
+    if isinstance(value, tuple) and all(isinstance(p, tuple) and len(p) == 2 for p in value):
+        return {k: _thaw(v) for k, v in value}
+    if isinstance(value, tuple):
+        return [_thaw(v) for v in value]
+    return value
+
+
+def record_parser(extensions: Mapping[str, Any] | None = None) -> RecordParser:
+    """The parser for the base vocabulary, extended by a policy's declarations if given."""
+    return _parser_for(None, _freeze(extensions) if extensions else None)
+
+
+def record_facts(record: BaseRecord) -> dict[str, Any]:
+    """A record's fields as a plain dict, for conditions."""
+    facts = dict(record.__dict__)
+    if isinstance(record, Award):
+        facts["award_group"] = record.award_group
+        facts.setdefault("entry", None)
+        if facts["entry"] is None:
+            facts["entry"] = record.id
+    return facts

@@ -1,0 +1,402 @@
+"""The rule classes behind the policy format, reached through name → class maps.
+
+* :class:`CompiledCreditRule` – hours × rate × (1 + performance) for one kind of record;
+* ``CAP_CLASSES`` – limits applied in date order (``max_hours``, ``max_credits``,
+  ``max_periods``);
+* ``GATE_CLASSES`` – conditions outside the teacher's records (``school_assessment``);
+* ``MEASURES`` – what a requirement adds up (hours, credits, count, practice hours, missed
+  sessions, a share).
+
+Every number a rule produces carries its explanation, e.g. ``30 h × 1 × (1 + 0.15 良)``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from .conditions import compile_condition
+from .errors import InputError
+
+if TYPE_CHECKING:
+    from .engine import Contribution, Policy
+    from .schema import Cap, CreditRule, Gate, Requirement
+
+LABELS: dict[str, dict[str, str]] = {
+    "grade": {"excellent": "优", "good": "良", "medium": "中", "pass": "合格", "fail": "不合格"},
+    "award": {"first": "一等奖", "second": "二等奖", "third": "三等奖", "none": "未获奖"},
+    "role": {
+        "host": "主持人",
+        "member": "成员",
+        "student": "学员",
+        "participant": "参与人",
+    },
+    "level": {
+        "school": "校级",
+        "county": "县级",
+        "city": "市级",
+        "province": "省级",
+        "national": "国家级",
+    },
+}
+
+
+def fmt(x: float) -> str:
+    """A number as people write it: 30, 1.5, 0.15."""
+    x = round(float(x), 4)
+    if x == int(x):
+        return str(int(x))
+    return f"{x:.4f}".rstrip("0").rstrip(".")
+
+
+class CompiledCreditRule:
+    """One credit rule of a policy, compiled."""
+
+    def __init__(self, spec: CreditRule, policy: Policy):
+        self.spec = spec
+        self.id = spec.id
+        self.label = spec.label
+        self.policy_id = policy.id
+        self.matches = compile_condition(spec.when, f"credit_rules.{spec.id}.when")
+        self.requires = [
+            (compile_condition(r.when, f"credit_rules.{spec.id}.requires[{i}]"), r.reason)
+            for i, r in enumerate(spec.requires)
+        ]
+        grade_labels = dict(LABELS["grade"])
+        grade_labels.update(policy.grade_labels)
+        self._labels = dict(LABELS)
+        self._labels["grade"] = grade_labels
+
+    def _label(self, field: str, value: Any, own: Mapping[str, str] | None) -> str:
+        if own and value in own:
+            return own[value]
+        return self._labels.get(field, {}).get(value, str(value))
+
+    def _missing(self, c: Contribution, field: str, what: str) -> InputError:
+        return InputError(
+            f"{what} is required by policy {self.policy_id} (rule {self.id})",
+            record=c.record.id,
+            field=field,
+        )
+
+    def _hours(self, c: Contribution) -> tuple[float, str]:
+        h = self.spec.hours
+        f = c.facts
+        if h.fixed is not None:
+            return h.fixed, f"{fmt(h.fixed)} h"
+        if h.by is not None:
+            key = f.get(h.by)
+            if key not in h.table:
+                raise InputError(
+                    f"no hours for {key!r} under policy {self.policy_id} "
+                    f"(one of: {', '.join(h.table)})",
+                    record=c.record.id,
+                    field=h.by,
+                )
+            value = h.table[key]
+            return value, f"{fmt(value)} h（{self._label(h.by, key, h.labels)}）"
+        if h.days_field is not None and f.get(h.days_field) is not None:
+            days = f[h.days_field]
+            value = days * h.hours_per_day
+            return value, f"{fmt(days)} d × {fmt(h.hours_per_day)} h/d = {fmt(value)} h"
+        value = f.get(h.field) if h.field else None
+        if value is None:
+            if h.default is None:
+                raise self._missing(c, h.field or "hours", "hours")
+            value = h.default
+        return value, f"{fmt(value)} h"
+
+    def _rate(self, c: Contribution) -> tuple[float, str]:
+        r = self.spec.rate
+        f = c.facts
+        key = f.get(r.by) if r.by else None
+        if r.field is not None and f.get(r.field) is not None:
+            value = f[r.field]
+            bounds = r.range
+            if isinstance(bounds, Mapping):
+                bounds = bounds.get(key)
+            if bounds is not None and not (bounds[0] - 1e-9 <= value <= bounds[1] + 1e-9):
+                scope = f" for {key}" if key else ""
+                raise InputError(
+                    f"{fmt(value)} is outside {fmt(bounds[0])}–{fmt(bounds[1])}"
+                    f" allowed{scope} by policy {self.policy_id} (rule {self.id})",
+                    record=c.record.id,
+                    field=r.field,
+                )
+            return value, fmt(value)
+        if r.table is not None:
+            if key in r.table:
+                return r.table[key], fmt(r.table[key])
+            if r.default is None:
+                raise self._missing(c, r.by, f"{r.by} (one of: {', '.join(r.table)})")
+            return r.default, fmt(r.default)
+        if r.fixed is not None:
+            return r.fixed, fmt(r.fixed)
+        if r.default is not None:
+            return r.default, fmt(r.default)
+        raise self._missing(c, r.field, r.field)
+
+    def apply(self, c: Contribution) -> None:
+        """Compute the record's hours and credits, or say why it earns nothing."""
+        for cond, reason in self.requires:
+            if not cond(c.facts):
+                c.not_counted(reason)
+                return
+        s = self.spec
+        c.mode = s.assign.mode or c.facts.get("mode")
+        c.module = s.assign.module or c.facts.get("module") or s.assign.module_default
+        if s.assign.self_selected is not None:
+            c.self_selected = s.assign.self_selected
+        c.facts["mode"] = c.mode
+        c.facts["module"] = c.module
+        c.facts["self_selected"] = c.self_selected
+        c.in_totals = s.in_totals
+        if s.credits_field is not None and c.facts.get(s.credits_field) is not None:
+            hours = c.facts.get(s.hours.field) if s.hours.field else None
+            c.hours = float(hours or 0.0)
+            c.credits = float(c.facts[s.credits_field])
+            c.rate = None
+            c.explanation = f"{fmt(c.credits)} 学分（直接登记）"
+            c.counted = True
+            return
+        hours, hours_text = self._hours(c)
+        rate, rate_text = self._rate(c)
+        perf = 0.0
+        tail = f" × {rate_text}"
+        if s.performance is not None:
+            key = c.facts.get(s.performance.by)
+            if key is not None:
+                perf = s.performance.table.get(key, 0.0)
+                label = self._label(s.performance.by, key, s.performance.labels)
+                tail += f" × (1 + {fmt(perf)} {label})"
+        c.hours = float(hours)
+        c.rate = rate
+        c.perf = perf
+        c.tail = tail
+        c.credits = round(hours * rate * (1 + perf), 2)
+        c.practice_hours = float(c.facts.get("practice_hours") or 0.0)
+        c.explanation = hours_text + tail
+        if s.note:
+            c.explanation += f"；{s.note}"
+        c.counted = True
+
+
+def _group_key(c: Contribution, period: str, group_by: list[str]) -> tuple:
+    return (c.periods[period].label, *(c.facts.get(g) for g in group_by))
+
+
+class MaxHoursCap:
+    """Hours above ``max_hours`` in a period (and group) do not count; date order decides."""
+
+    def __init__(self, spec: Cap):
+        self.spec = spec
+        self.when = compile_condition(spec.when, f"caps.{spec.id}.when")
+
+    def apply(self, ordered: list[Contribution], policy: Policy) -> None:
+        s = self.spec
+        used: dict[tuple, float] = defaultdict(float)
+        for c in ordered:
+            if not c.counted or not self.when(c.facts):
+                continue
+            key = _group_key(c, s.period, s.group_by)
+            room = max(s.max_hours - used[key], 0.0)
+            if c.hours <= room + 1e-9:
+                used[key] += c.hours
+                continue
+            if room <= 1e-9:
+                c.not_counted(f"{s.label}：本{_period_title(policy, s.period)}已达上限，不再计入")
+                continue
+            old = c.hours
+            used[key] += room
+            c.hours = room
+            if c.rate is not None:
+                c.credits = round(room * c.rate * (1 + c.perf), 2)
+                c.explanation = f"{fmt(room)} h（原 {fmt(old)} h，{s.label}）{c.tail}"
+            else:
+                c.credits = round(c.credits * room / old, 2)
+                c.explanation += f"；{s.label}：计入 {fmt(room)} h（原 {fmt(old)} h）"
+
+
+class MaxCreditsCap:
+    """Credits above ``max_credits`` in a period (and group) do not count."""
+
+    def __init__(self, spec: Cap):
+        self.spec = spec
+        self.when = compile_condition(spec.when, f"caps.{spec.id}.when")
+
+    def apply(self, ordered: list[Contribution], policy: Policy) -> None:
+        s = self.spec
+        used: dict[tuple, float] = defaultdict(float)
+        for c in ordered:
+            if not c.counted or not self.when(c.facts):
+                continue
+            key = _group_key(c, s.period, s.group_by)
+            room = max(s.max_credits - used[key], 0.0)
+            if c.credits <= room + 1e-9:
+                used[key] += c.credits
+                continue
+            if room <= 1e-9:
+                c.not_counted(f"{s.label}：本{_period_title(policy, s.period)}已达上限，不再计入")
+                continue
+            old = c.credits
+            used[key] += room
+            c.credits = round(room, 2)
+            c.explanation += f"；{s.label}：计入 {fmt(room)} 学分（原 {fmt(old)}）"
+
+
+class MaxPeriodsCap:
+    """Only the first ``max_periods`` periods of a group count (学历提高: three years)."""
+
+    def __init__(self, spec: Cap):
+        self.spec = spec
+        self.when = compile_condition(spec.when, f"caps.{spec.id}.when")
+
+    def apply(self, ordered: list[Contribution], policy: Policy) -> None:
+        s = self.spec
+        seen: dict[tuple, list[str]] = defaultdict(list)
+        for c in ordered:
+            if not c.counted or not self.when(c.facts):
+                continue
+            group = tuple(c.facts.get(g) for g in s.group_by)
+            label = c.periods[s.period].label
+            periods = seen[group]
+            if label in periods:
+                continue
+            if len(periods) >= s.max_periods:
+                c.not_counted(
+                    f"{s.label}：已计满 {s.max_periods} 个{_period_title(policy, s.period)}"
+                )
+                continue
+            periods.append(label)
+
+
+def _period_title(policy: Policy, name: str) -> str:
+    if name == "cycle":
+        return policy.spec.cycle.label if policy.spec.cycle else "周期"
+    return policy.period_types[name].title
+
+
+CAP_CLASSES: dict[str, type] = {
+    "max_hours": MaxHoursCap,
+    "max_credits": MaxCreditsCap,
+    "max_periods": MaxPeriodsCap,
+}
+
+
+def _number(value: Any, field: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InputError(f"must be a number (got {value!r})", field=field)
+    return float(value)
+
+
+class SchoolAssessmentGate:
+    """Records of a period count only if the school's assessment passed (文成).
+
+    The teacher carries ``school.assessment`` (one result for every period) or
+    ``school.assessments`` keyed by period label, each ``{"score": ..,
+    "rectification_score": ..}``. A school passes with a score strictly above
+    ``pass_above``, or, failing that, a rectification score strictly above it.
+    """
+
+    def __init__(self, spec: Gate):
+        self.spec = spec
+        self.when = compile_condition(spec.when, f"gates.{spec.id}.when")
+
+    def apply(self, contributions: list[Contribution], school: Any, policy: Policy) -> None:
+        s = self.spec
+        if school is not None and not isinstance(school, Mapping):
+            raise InputError("must be a JSON object", field="school")
+        school = school or {}
+        for c in contributions:
+            if not c.counted or not self.when(c.facts):
+                continue
+            label = c.periods[s.period].label
+            result = (school.get("assessments") or {}).get(label) or school.get("assessment")
+            if result is None:
+                c.not_counted(
+                    f"{s.label}：学校本{_period_title(policy, s.period)}考核结果未录入，暂不认定"
+                )
+                continue
+            if not isinstance(result, Mapping):
+                raise InputError("must be a JSON object", field="school.assessment")
+            score = _number(result.get("score"), "school.assessment.score")
+            fixed = _number(
+                result.get("rectification_score"), "school.assessment.rectification_score"
+            )
+            if score is None:
+                raise InputError("missing", field="school.assessment.score")
+            limit = fmt(s.pass_above)
+            if score > s.pass_above:
+                c.explanation += f"；学校考核 {fmt(score)} 分，高于 {limit} 分，予以认定"
+            elif fixed is not None and fixed > s.pass_above:
+                c.explanation += f"；学校考核 {fmt(score)} 分，整改后 {fmt(fixed)} 分，予以认定"
+            else:
+                after = f"，整改后 {fmt(fixed)} 分" if fixed is not None else ""
+                c.not_counted(
+                    f"{s.label}：学校考核 {fmt(score)} 分{after}，未高于 {limit} 分，"
+                    f"本{_period_title(policy, s.period)}校本研修学分不予认定"
+                )
+
+
+GATE_CLASSES: dict[str, type] = {"school_assessment": SchoolAssessmentGate}
+
+Pred = Callable[[Mapping[str, Any]], bool]
+
+
+def _pool(req: Requirement, when: Pred, members: list[Contribution]):
+    for c in members:
+        if c.counted and (c.in_totals or req.include == "all") and when(c.facts):
+            yield c
+
+
+def _hours(req, when, share_of, members):
+    return sum(c.hours for c in _pool(req, when, members))
+
+
+def _credits(req, when, share_of, members):
+    return sum(c.credits for c in _pool(req, when, members))
+
+
+def _practice(req, when, share_of, members):
+    return sum(c.practice_hours for c in _pool(req, when, members))
+
+
+def _count(req, when, share_of, members):
+    return sum(c.count for c in members if c.eligible and when(c.facts))
+
+
+def _missed(req, when, share_of, members):
+    """Sessions missed (leave or absence) with no make-up record for the same activity."""
+    missed: set[str] = set()
+    made_up: set[str] = set()
+    for c in members:
+        if not c.eligible or c.record.kind != "activity_attendance" or not when(c.facts):
+            continue
+        status = c.facts.get("status")
+        if status in {"leave", "absent"}:
+            missed.add(c.facts["activity"])
+        elif status == "makeup":
+            made_up.add(c.facts["activity"])
+    return float(len(missed - made_up))
+
+
+def _share(req, when, share_of, members):
+    basis = "credits" if req.share_basis == "credits" else "hours"
+    pool = list(_pool(req, when, members))
+    total = sum(getattr(c, basis) for c in pool)
+    if total <= 0:
+        return 0.0
+    return sum(getattr(c, basis) for c in pool if share_of(c.facts)) / total
+
+
+MEASURES: dict[str, Callable[..., float]] = {
+    "hours": _hours,
+    "credits": _credits,
+    "practice_hours": _practice,
+    "count": _count,
+    "missed_sessions": _missed,
+    "share": _share,
+}

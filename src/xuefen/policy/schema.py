@@ -1,0 +1,250 @@
+"""The policy file format, validated with pydantic.
+
+A policy file (YAML) declares periods, how each kind of record earns hours and credits,
+caps, gates and requirements. Every rule is data; the classes in :mod:`.rules` give it
+behaviour. See ``docs/policies.md`` for the format with a worked example.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .records import GRADES, LEVELS, MODES, MODULES
+
+Number = Annotated[float, Field(allow_inf_nan=False)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Reading(Strict):
+    """A reading the file takes where its source is ambiguous or silent."""
+
+    topic: str
+    text: str
+
+
+class GradeBand(Strict):
+    grade: Literal["excellent", "good", "medium", "pass", "fail"]
+    min: Number
+    label: str
+
+
+class PeriodSpec(Strict):
+    anchors: list[Annotated[str, Field(pattern=r"^\d{2}-\d{2}$")]]
+    label: str
+
+
+class CycleSpec(Strict):
+    years: Annotated[int, Field(ge=1, le=20)]
+    anchor_year: int
+    start: Annotated[str, Field(pattern=r"^\d{2}-\d{2}$")] = "01-01"
+    label: str = "周期"
+
+
+class Requirement(Strict):
+    """A condition on what a teacher accumulated in a period: ``min`` ≤ measure ≤ ``max``."""
+
+    id: str
+    label: str
+    period: str
+    measure: Literal["hours", "credits", "count", "practice_hours", "missed_sessions", "share"]
+    when: dict[str, Any] | None = None
+    share_of: dict[str, Any] | None = None
+    share_basis: Literal["hours", "credits"] = "credits"
+    include: Literal["totals", "all"] = "totals"
+    min: Number | None = None
+    max: Number | None = None
+    applies_if: dict[str, Any] | None = None
+    current_period_only: bool = False
+
+    @model_validator(mode="after")
+    def _check(self) -> Requirement:
+        if self.min is None and self.max is None:
+            raise ValueError("a requirement needs min or max")
+        if (self.measure == "share") != (self.share_of is not None):
+            raise ValueError("share_of goes with measure 'share', and only with it")
+        return self
+
+
+class HoursSpec(Strict):
+    """Where a record's hours come from."""
+
+    field: str | None = "hours"
+    days_field: str | None = None
+    hours_per_day: Number | None = None
+    fixed: Number | None = None
+    by: str | None = None
+    table: dict[str, Number] | None = None
+    default: Number | None = None
+    labels: dict[str, str] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> HoursSpec:
+        if (self.by is None) != (self.table is None):
+            raise ValueError("'by' and 'table' go together")
+        if (self.days_field is None) != (self.hours_per_day is None):
+            raise ValueError("'days_field' and 'hours_per_day' go together")
+        return self
+
+
+class RateSpec(Strict):
+    """Credits per hour (项目学分 or another coefficient)."""
+
+    fixed: Number | None = None
+    field: str | None = None
+    by: str | None = None
+    table: dict[str, Number] | None = None
+    default: Number | None = None
+    range: tuple[Number, Number] | dict[str, tuple[Number, Number]] | None = None
+    label: str = "学分/学时"
+
+    @model_validator(mode="after")
+    def _check(self) -> RateSpec:
+        if self.fixed is None and self.field is None and self.table is None:
+            raise ValueError("a rate needs fixed, field or by/table")
+        if (self.by is None) != (self.table is None):
+            raise ValueError("'by' and 'table' go together")
+        return self
+
+
+class PerformanceSpec(Strict):
+    """The performance coefficient (绩效系数) added on top of the base credits."""
+
+    by: str
+    table: dict[str, Number]
+    labels: dict[str, str] | None = None
+
+
+class Require(Strict):
+    """A condition the record must meet to count at all; ``reason`` says why it did not."""
+
+    when: dict[str, Any]
+    reason: str
+
+
+class Assign(Strict):
+    """What a counted record counts as: mode, module, self-selected."""
+
+    mode: Literal["online", "centralized", "school_based"] | None = None
+    module: Literal["ethics", "knowledge", "ability", "class_management", "school_based"] | None = (
+        None
+    )
+    module_default: (
+        Literal["ethics", "knowledge", "ability", "class_management", "school_based"] | None
+    ) = None
+    self_selected: bool | None = None
+
+
+class CreditRule(Strict):
+    """How records of one kind (optionally narrowed by ``when``) earn hours and credits."""
+
+    id: str
+    label: str
+    kind: str
+    when: dict[str, Any] | None = None
+    requires: list[Require] = []
+    hours: HoursSpec = HoursSpec()
+    rate: RateSpec | None = None
+    credits_field: str | None = None
+    performance: PerformanceSpec | None = None
+    assign: Assign = Assign()
+    in_totals: bool = True
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> CreditRule:
+        if self.rate is None and self.credits_field is None:
+            raise ValueError("a credit rule needs a rate or a credits_field")
+        return self
+
+
+class Cap(Strict):
+    """A limit applied in date order within a period (and optional groups)."""
+
+    id: str
+    label: str
+    period: str
+    when: dict[str, Any] | None = None
+    group_by: list[str] = []
+    max_hours: Number | None = None
+    max_credits: Number | None = None
+    max_periods: int | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Cap:
+        given = [x for x in (self.max_hours, self.max_credits, self.max_periods) if x is not None]
+        if len(given) != 1:
+            raise ValueError("a cap has exactly one of max_hours, max_credits, max_periods")
+        return self
+
+
+class Gate(Strict):
+    """A condition outside the teacher's own records (文成: the school's assessment)."""
+
+    id: str
+    label: str
+    type: Literal["school_assessment"]
+    period: str
+    when: dict[str, Any] | None = None
+    pass_above: Number
+
+
+class Extensions(Strict):
+    """Record fields and kinds a policy adds to the vocabulary."""
+
+    fields: dict[str, dict[str, dict[str, Any]]] = {}
+    kinds: dict[str, dict[str, Any]] = {}
+
+
+class PolicyFile(Strict):
+    """A whole policy file."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+    name: str
+    region: str
+    source: str
+    version: int = 1
+    example: bool = False
+    description: str | None = None
+    readings: list[Reading] = []
+    counted_statuses: list[str] = ["certified"]
+    grades: list[GradeBand] = []
+    periods: dict[str, PeriodSpec]
+    cycle: CycleSpec | None = None
+    report_periods: list[str] | None = None
+    extensions: Extensions = Extensions()
+    credit_rules: list[CreditRule]
+    caps: list[Cap] = []
+    gates: list[Gate] = []
+    requirements: list[Requirement] = []
+
+    @model_validator(mode="after")
+    def _check(self) -> PolicyFile:
+        known = set(self.periods) | ({"cycle"} if self.cycle else set())
+        for section in (self.caps, self.gates, self.requirements):
+            for item in section:
+                if item.period not in known:
+                    raise ValueError(
+                        f"{item.id}: unknown period {item.period!r} (declared: {sorted(known)})"
+                    )
+        if "cycle" in self.periods:
+            raise ValueError("'cycle' is reserved for the cycle section")
+        for name in self.report_periods or []:
+            if name not in self.periods:
+                raise ValueError(f"report_periods: unknown period {name!r}")
+        ids = [r.id for r in self.credit_rules] + [c.id for c in self.caps]
+        ids += [g.id for g in self.gates] + [r.id for r in self.requirements]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"duplicate rule ids: {dupes}")
+        bands = [b.min for b in self.grades]
+        if bands != sorted(bands, reverse=True):
+            raise ValueError("grades: bands must be listed from the highest min down")
+        return self
+
+
+VOCABULARY = {"levels": LEVELS, "modes": MODES, "modules": MODULES, "grades": GRADES}
