@@ -9,6 +9,7 @@ finally totals and requirements are computed per period and for the cycle.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -101,6 +102,9 @@ class Policy:
             )
             for r in spec.requirements
         ]
+        self._filter_keys = {
+            r.id: json.dumps(r.when, sort_keys=True, default=str) for r in spec.requirements
+        }
 
     # -- public API -------------------------------------------------------------------
 
@@ -161,9 +165,18 @@ class Policy:
         if not isinstance(raw_records, list):
             raise InputError(f"teacher {tid}: 'records' must be a list")
         try:
-            records = self.parse_records(raw_records)
+            return self._evaluate_teacher(tid, teacher, raw_records, as_of)
         except InputError as exc:
-            raise InputError(exc.message, record=f"{tid}/{exc.record}", field=exc.field) from None
+            if exc.record is not None:
+                raise InputError(
+                    exc.message, record=f"{tid}/{exc.record}", field=exc.field
+                ) from None
+            if not exc.message.startswith(f"teacher {tid}"):
+                raise InputError(f"teacher {tid}: {exc.message}", field=exc.field) from None
+            raise
+
+    def _evaluate_teacher(self, tid, teacher, raw_records, as_of):
+        records = self.parse_records(raw_records)
         profile = _teacher_facts(teacher)
         contributions = [self._contribute(rec) for rec in records]
         if as_of is None:
@@ -252,12 +265,24 @@ class Policy:
         *,
         cycle: bool = False,
     ) -> dict[str, Any]:
-        totals = [c for c in members if c.counted and c.in_totals]
-        hours = {"total": r2(sum(c.hours for c in totals))}
-        credits = {"total": r2(sum(c.credits for c in totals))}
-        for mode in MODES:
-            hours[mode] = r2(sum(c.hours for c in totals if c.mode == mode))
-            credits[mode] = r2(sum(c.credits for c in totals if c.mode == mode))
+        hours = dict.fromkeys(("total", *MODES), 0.0)
+        credits = dict.fromkeys(("total", *MODES), 0.0)
+        modules = dict.fromkeys(MODULES, 0.0)
+        self_selected = 0.0
+        for c in members:
+            if not (c.counted and c.in_totals):
+                continue
+            hours["total"] += c.hours
+            credits["total"] += c.credits
+            if c.mode in hours:
+                hours[c.mode] += c.hours
+                credits[c.mode] += c.credits
+            if c.module in modules:
+                modules[c.module] += c.credits
+            if c.self_selected:
+                self_selected += c.credits
+        hours = {k: r2(v) for k, v in hours.items()}
+        credits = {k: r2(v) for k, v in credits.items()}
         out: dict[str, Any] = {
             "period": period.label,
             "type": period.type,
@@ -267,11 +292,10 @@ class Policy:
             "credits": credits,
         }
         if cycle:
-            credits["self_selected"] = r2(sum(c.credits for c in totals if c.self_selected))
-            out["modules"] = {
-                m: r2(sum(c.credits for c in totals if c.module == m)) for m in MODULES
-            }
+            credits["self_selected"] = r2(self_selected)
+            out["modules"] = {m: r2(v) for m, v in modules.items()}
         checks = []
+        sums: dict[tuple[str, str], tuple[float, float, float, float]] = {}
         for req, when, share_of, applies_if in self.requirements:
             if req.period != period.type:
                 continue
@@ -279,13 +303,22 @@ class Policy:
                 continue
             if req.current_period_only and not period.contains(as_of):
                 continue
-            checks.append(self._check(req, when, share_of, members))
+            checks.append(self._check(req, when, share_of, members, sums))
         out["requirements"] = checks
         out["compliant"] = all(c["met"] for c in checks)
         return out
 
-    def _check(self, req, when, share_of, members: list[Contribution]) -> dict[str, Any]:
-        actual = MEASURES[req.measure](req, when, share_of, members)
+    def _check(self, req, when, share_of, members, sums) -> dict[str, Any]:
+        index = _SUMMED.get(req.measure)
+        if index is None:
+            actual = MEASURES[req.measure](req, when, share_of, members)
+        else:
+            # Requirements often share a filter (e.g. hours and credits of one mode): add up
+            # hours, credits, practice hours and counts once per distinct filter and period.
+            key = (self._filter_keys[req.id], req.include)
+            if key not in sums:
+                sums[key] = _sum_members(members, when, req.include == "all")
+            actual = sums[key][index]
         met = True
         shortfall = 0.0
         if req.min is not None and actual < req.min - 1e-9:
@@ -307,6 +340,23 @@ class Policy:
         if req.max is not None:
             check["maximum"] = req.max
         return check
+
+
+_SUMMED = {"hours": 0, "credits": 1, "practice_hours": 2, "count": 3}
+
+
+def _sum_members(members, when, include_all: bool) -> tuple[float, float, float, float]:
+    """Hours, credits, practice hours of counted members and the count of eligible ones."""
+    hours = credits = practice = count = 0.0
+    for c in members:
+        if not c.eligible or not when(c.facts):
+            continue
+        count += c.count
+        if c.counted and (c.in_totals or include_all):
+            hours += c.hours
+            credits += c.credits
+            practice += c.practice_hours
+    return hours, credits, practice, count
 
 
 def _has_ext(spec: PolicyFile) -> bool:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
     BaseModel,
@@ -371,6 +371,10 @@ class RecordParser:
     def __init__(self, models: Mapping[str, type[BaseRecord]]):
         self.models = dict(models)
         self._adapters = {kind: TypeAdapter(model) for kind, model in self.models.items()}
+        # One validator for a whole list: the loop runs inside pydantic-core. On any error
+        # the records are validated one by one again to word the error precisely.
+        union = Union[tuple(self.models.values())]  # noqa: UP007 - built at run time
+        self._list_adapter = TypeAdapter(list[Annotated[union, Field(discriminator="kind")]])
 
     def parse(self, raw: Any, position: int | None = None) -> BaseRecord:
         """Validate one record; raise :class:`InputError` naming the record and field."""
@@ -402,7 +406,16 @@ class RecordParser:
 
     def parse_many(self, raws: Iterable[Any]) -> list[BaseRecord]:
         """Validate a list of records, checking ids are unique."""
-        records: list[BaseRecord] = []
+        if isinstance(raws, list):
+            try:
+                records = self._list_adapter.validate_python(raws)
+            except ValidationError:
+                pass  # reported below, record by record
+            else:
+                ids = {r.id for r in records}
+                if len(ids) == len(records):
+                    return records
+        records = []
         seen: set[str] = set()
         for i, raw in enumerate(raws):
             rec = self.parse(raw, i)

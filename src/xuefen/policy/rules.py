@@ -43,11 +43,8 @@ LABELS: dict[str, dict[str, str]] = {
 
 
 def fmt(x: float) -> str:
-    """A number as people write it: 30, 1.5, 0.15."""
-    x = round(float(x), 4)
-    if x == int(x):
-        return str(int(x))
-    return f"{x:.4f}".rstrip("0").rstrip(".")
+    """A number as people write it: 30, 1.5, 0.15 (at most 4 decimals)."""
+    return f"{round(x, 4) + 0.0:.12g}"
 
 
 class CompiledCreditRule:
@@ -67,6 +64,9 @@ class CompiledCreditRule:
         grade_labels.update(policy.grade_labels)
         self._labels = dict(LABELS)
         self._labels["grade"] = grade_labels
+        rate = spec.rate
+        # Ranges either apply to every record or depend on the ``by`` field (e.g. level).
+        self._range_by_key = rate is not None and isinstance(rate.range, dict)
 
     def _label(self, field: str, value: Any, own: Mapping[str, str] | None) -> str:
         if own and value in own:
@@ -113,9 +113,7 @@ class CompiledCreditRule:
         key = f.get(r.by) if r.by else None
         if r.field is not None and f.get(r.field) is not None:
             value = f[r.field]
-            bounds = r.range
-            if isinstance(bounds, Mapping):
-                bounds = bounds.get(key)
+            bounds = r.range.get(key) if self._range_by_key else r.range
             if bounds is not None and not (bounds[0] - 1e-9 <= value <= bounds[1] + 1e-9):
                 scope = f" for {key}" if key else ""
                 raise InputError(
@@ -212,7 +210,10 @@ class MaxHoursCap:
             c.hours = room
             if c.rate is not None:
                 c.credits = round(room * c.rate * (1 + c.perf), 2)
-                c.explanation = f"{fmt(room)} h（原 {fmt(old)} h，{s.label}）{c.tail}"
+                # Keep what followed the formula (the rule's note, a gate's remark).
+                at = c.explanation.find(c.tail) if c.tail else -1
+                rest = c.explanation[at + len(c.tail) :] if at >= 0 else ""
+                c.explanation = f"{fmt(room)} h（原 {fmt(old)} h，{s.label}）{c.tail}{rest}"
             else:
                 c.credits = round(c.credits * room / old, 2)
                 c.explanation += f"；{s.label}：计入 {fmt(room)} h（原 {fmt(old)} h）"
