@@ -418,3 +418,28 @@ def test_record_order_does_not_change_results():
     key = lambda r: r["id"]  # noqa: E731
     assert sorted(got["records"], key=key) == sorted(expected["records"], key=key)
     assert got["periods"] == expected["periods"] and got["cycle"] == expected["cycle"]
+
+
+def test_worked_example_of_docs_policies_md(tmp_path):
+    """docs/policies.md: a county raises the school-based cap to 60 h and online to 1.2."""
+    from xuefen.policy import load_policy_text
+    from xuefen.policy.loader import bundled_text
+
+    text = bundled_text(P).replace("id: puer-2023", "id: county-2025")
+    text = text.replace("max_hours: 48", "max_hours: 60", 1)
+    text = text.replace("label: 校本研修每年最多计48学时", "label: 校本研修每年最多计60学时")
+    text = text.replace("range: [1, 1], label: 项目学分", "range: [1, 1.2], label: 项目学分")
+    county = load_policy_text(text, source="county.yaml")
+    records = [
+        rec("training", "2023-03-01", id="a", mode="school_based", hours=30),
+        rec("training", "2023-05-01", id="b", mode="school_based", hours=30),
+        rec("training", "2023-06-01", id="c", mode="school_based", hours=10),
+        rec("training", "2023-07-01", id="o", mode="online", hours=10, credit_per_hour=1.2),
+    ]
+    old = evaluate(P, records[:3])
+    new = county.evaluate([{"id": "T1", "records": records}])["teachers"][0]
+    assert [by_id(old, i)["hours"] for i in "abc"] == [30.0, 18.0, 0.0]
+    assert [by_id(new, i)["hours"] for i in "abc"] == [30.0, 30.0, 0.0]
+    assert by_id(old, "b")["explanation"] == "18 h（原 30 h，校本研修每年最多计48学时） × 1"
+    assert by_id(new, "b")["explanation"] == "30 h × 1"
+    assert by_id(new, "o")["credits"] == 12.0

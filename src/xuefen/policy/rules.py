@@ -168,7 +168,8 @@ class CompiledCreditRule:
                 perf = s.performance.table.get(key, 0.0)
                 label = self._label(s.performance.by, key, s.performance.labels)
                 tail += f" × (1 + {fmt(perf)} {label})"
-        c.hours = float(hours)
+        hours = round(float(hours), 2)  # shown with 2 decimals; totals add what is shown
+        c.hours = hours
         c.rate = rate
         c.perf = perf
         c.tail = tail
