@@ -401,7 +401,7 @@ def test_unapproved_uncertified_and_incomplete_records_earn_nothing():
         assert r["counted"] is False, name
         assert r["explanation"], name
     assert "审批" in one(cases["unapproved"])["explanation"]
-    assert "submitted" in one(cases["submitted"])["explanation"]
+    assert "已提交待审核" in one(cases["submitted"])["explanation"]
 
 
 def test_record_order_does_not_change_results():

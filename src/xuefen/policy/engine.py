@@ -22,7 +22,16 @@ from .records import MODES, MODULES, BaseRecord, record_facts, record_parser
 from .rules import CAP_CLASSES, GATE_CLASSES, MEASURES, CompiledCreditRule
 from .schema import PolicyFile
 
-STATUS_REASON = "状态为“{status}”，尚未认定，不计学时学分"
+STATUS_REASON = "状态为“{status}”，不在本政策计入的状态之列，不计学时学分"
+STATUS_LABELS = {
+    "draft": "草稿",
+    "submitted": "已提交待审核",
+    "approved": "学校已审核",
+    "publicized": "公示中",
+    "certified": "已认定",
+    "rejected": "已退回",
+    "revoked": "已撤销",
+}
 NO_RULE_REASON = "本政策不为“{kind}”计学时学分（仅用于次数要求或考核表）"
 
 
@@ -213,7 +222,8 @@ class Policy:
         rule = next((r for r in self.rules_by_kind.get(record.kind, ()) if r.matches(facts)), None)
         c.rule = rule
         if not c.eligible:
-            c.not_counted(STATUS_REASON.format(status=record.workflow_status))
+            status = record.workflow_status
+            c.not_counted(STATUS_REASON.format(status=STATUS_LABELS.get(status, status)))
             return c
         if rule is None:
             from .records import KIND_LABELS
