@@ -12,6 +12,7 @@ Every number a rule produces carries its explanation, e.g. ``30 h × 1 × (1 + 0
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -185,66 +186,83 @@ def _group_key(c: Contribution, period: str, group_by: list[str]) -> tuple:
     return (c.periods[period].label, *(c.facts.get(g) for g in group_by))
 
 
-class MaxHoursCap:
-    """Hours above ``max_hours`` in a period (and group) do not count; date order decides."""
+class _RunningCap(ABC):
+    """A running total per period (and group) that may not pass a limit; date order decides.
+
+    Subclasses say what is added up (``amount``), the limit, and how a record is trimmed to
+    the room left.
+    """
 
     def __init__(self, spec: Cap):
         self.spec = spec
         self.when = compile_condition(spec.when, f"caps.{spec.id}.when")
 
+    @abstractmethod
+    def amount(self, c: Contribution) -> float: ...
+
+    @abstractmethod
+    def limit(self) -> float: ...
+
+    @abstractmethod
+    def trim(self, c: Contribution, room: float) -> None: ...
+
     def apply(self, ordered: list[Contribution], policy: Policy) -> None:
         s = self.spec
+        limit = self.limit()
         used: dict[tuple, float] = defaultdict(float)
         for c in ordered:
             if not c.counted or not self.when(c.facts):
                 continue
             key = _group_key(c, s.period, s.group_by)
-            room = max(s.max_hours - used[key], 0.0)
-            if c.hours <= room + 1e-9:
-                used[key] += c.hours
+            room = max(limit - used[key], 0.0)
+            amount = self.amount(c)
+            if amount <= room + 1e-9:
+                used[key] += amount
                 continue
             if room <= 1e-9:
                 c.not_counted(f"{s.label}：本{_period_title(policy, s.period)}已达上限，不再计入")
                 continue
-            old = c.hours
             used[key] += room
-            c.hours = room
-            if c.rate is not None:
-                c.credits = round(room * c.rate * (1 + c.perf), 2)
-                # Keep what followed the formula (the rule's note, a gate's remark).
-                at = c.explanation.find(c.tail) if c.tail else -1
-                rest = c.explanation[at + len(c.tail) :] if at >= 0 else ""
-                c.explanation = f"{fmt(room)} h（原 {fmt(old)} h，{s.label}）{c.tail}{rest}"
-            else:
-                c.credits = round(c.credits * room / old, 2)
-                c.explanation += f"；{s.label}：计入 {fmt(room)} h（原 {fmt(old)} h）"
+            self.trim(c, room)
 
 
-class MaxCreditsCap:
-    """Credits above ``max_credits`` in a period (and group) do not count."""
+class MaxHoursCap(_RunningCap):
+    """Hours above ``max_hours`` do not count; credits follow the trimmed hours."""
 
-    def __init__(self, spec: Cap):
-        self.spec = spec
-        self.when = compile_condition(spec.when, f"caps.{spec.id}.when")
+    def amount(self, c: Contribution) -> float:
+        return c.hours
 
-    def apply(self, ordered: list[Contribution], policy: Policy) -> None:
-        s = self.spec
-        used: dict[tuple, float] = defaultdict(float)
-        for c in ordered:
-            if not c.counted or not self.when(c.facts):
-                continue
-            key = _group_key(c, s.period, s.group_by)
-            room = max(s.max_credits - used[key], 0.0)
-            if c.credits <= room + 1e-9:
-                used[key] += c.credits
-                continue
-            if room <= 1e-9:
-                c.not_counted(f"{s.label}：本{_period_title(policy, s.period)}已达上限，不再计入")
-                continue
-            old = c.credits
-            used[key] += room
-            c.credits = round(room, 2)
-            c.explanation += f"；{s.label}：计入 {fmt(room)} 学分（原 {fmt(old)}）"
+    def limit(self) -> float:
+        return self.spec.max_hours
+
+    def trim(self, c: Contribution, room: float) -> None:
+        label = self.spec.label
+        old = c.hours
+        c.hours = room
+        if c.rate is not None:
+            c.credits = round(room * c.rate * (1 + c.perf), 2)
+            # Keep what followed the formula (the rule's note, a gate's remark).
+            at = c.explanation.find(c.tail) if c.tail else -1
+            rest = c.explanation[at + len(c.tail) :] if at >= 0 else ""
+            c.explanation = f"{fmt(room)} h（原 {fmt(old)} h，{label}）{c.tail}{rest}"
+        else:
+            c.credits = round(c.credits * room / old, 2)
+            c.explanation += f"；{label}：计入 {fmt(room)} h（原 {fmt(old)} h）"
+
+
+class MaxCreditsCap(_RunningCap):
+    """Credits above ``max_credits`` do not count; hours stay as they are."""
+
+    def amount(self, c: Contribution) -> float:
+        return c.credits
+
+    def limit(self) -> float:
+        return self.spec.max_credits
+
+    def trim(self, c: Contribution, room: float) -> None:
+        old = c.credits
+        c.credits = round(room, 2)
+        c.explanation += f"；{self.spec.label}：计入 {fmt(room)} 学分（原 {fmt(old)}）"
 
 
 class MaxPeriodsCap:
