@@ -20,18 +20,24 @@ from .loader import (
     load_policy_text,
 )
 from .records import KIND_LABELS, RECORD_MODELS, record_parser
+from .sheets import Sheet, list_sheets, load_sheet, load_sheet_file, load_sheet_text
 
 __all__ = [
     "KIND_LABELS",
     "RECORD_MODELS",
     "InputError",
     "PolicyFileError",
+    "Sheet",
     "UnknownPolicyError",
     "XuefenError",
     "bundled_ids",
     "list_policies",
+    "list_sheets",
     "load_policy",
     "load_policy_file",
     "load_policy_text",
+    "load_sheet",
+    "load_sheet_file",
+    "load_sheet_text",
     "record_parser",
 ]
