@@ -62,14 +62,12 @@ class Contribution:
     perf: float = 0.0
     tail: str = ""
     explanation: str = ""
-    reasons: list[str] = field(default_factory=list)
     periods: dict[str, Period] = field(default_factory=dict)
 
     def not_counted(self, reason: str) -> None:
         self.counted = False
         self.hours = 0.0
         self.credits = 0.0
-        self.reasons.append(reason)
         self.explanation = reason
 
 
@@ -92,6 +90,7 @@ class Policy:
             else None
         )
         self.report_periods = spec.report_periods or list(spec.periods)
+        self._period_cache: dict[dt.date, dict[str, Period]] = {}
         self.grade_bands = [(b.min, b.grade) for b in spec.grades]
         self.grade_labels = {b.grade: b.label for b in spec.grades}
         self.parser = record_parser(spec.extensions.model_dump() if _has_ext(spec) else None)
@@ -199,6 +198,17 @@ class Policy:
 
     # -- internals --------------------------------------------------------------------
 
+    def _periods_of(self, day: dt.date) -> dict[str, Period]:
+        """Every period containing ``day``, by type; shared, read-only, cached per date."""
+        hit = self._period_cache.get(day)
+        if hit is None:
+            hit = {name: ptype.period_of(day) for name, ptype in self.period_types.items()}
+            if self.cycle is not None:
+                hit["cycle"] = self.cycle.period_of(day)
+            if len(self._period_cache) < 50_000:
+                self._period_cache[day] = hit
+        return hit
+
     def _contribute(self, record: BaseRecord) -> Contribution:
         facts = record_facts(record)
         grade = facts.get("grade")
@@ -215,10 +225,7 @@ class Policy:
             module=facts.get("module"),
             self_selected=bool(facts.get("self_selected")),
         )
-        for name, ptype in self.period_types.items():
-            c.periods[name] = ptype.period_of(record.date)
-        if self.cycle is not None:
-            c.periods["cycle"] = self.cycle.period_of(record.date)
+        c.periods = self._periods_of(record.date)
         rule = next((r for r in self.rules_by_kind.get(record.kind, ()) if r.matches(facts)), None)
         c.rule = rule
         if not c.eligible:
