@@ -1,0 +1,82 @@
+"""Writing the audit log. Called by every service that changes a business object."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+
+from .choices import Event
+from .models import AuditEntry
+from .signals import business_event
+
+# Fields whose values are masked in the log (the log is read by many; see org.validators).
+MASKED_FIELDS = frozenset({"id_number"})
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-safe rendering of a model field value."""
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if hasattr(value, "name") and hasattr(value, "url"):  # FieldFile
+        return value.name
+    return value
+
+
+def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
+    """Field values of ``obj`` for the log, JSON-safe, with sensitive fields masked."""
+    from xuefen.org.validators import mask_id_number
+
+    values: dict[str, Any] = {}
+    for name in fields:
+        field = obj._meta.get_field(name)
+        raw = getattr(obj, field.attname)
+        values[name] = mask_id_number(raw) if name in MASKED_FIELDS and raw else _plain(raw)
+    return values
+
+
+def diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[dict, dict]:
+    """The changed keys only: (old values, new values)."""
+    keys = [k for k in new if old.get(k) != new.get(k)] + [k for k in old if k not in new]
+    return {k: old.get(k) for k in keys if k in old}, {k: new.get(k) for k in keys if k in new}
+
+
+def audit_log(
+    *,
+    actor: Any,
+    event: Event | str,
+    target: models.Model,
+    node: Any = None,
+    old: Mapping[str, Any] | None = None,
+    new: Mapping[str, Any] | None = None,
+    reason: str = "",
+) -> AuditEntry:
+    """Write one audit entry and send :data:`business_event` once the transaction commits.
+
+    Must be called inside the service's ``transaction.atomic`` block, after the change.
+    """
+    entry = AuditEntry.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        event=str(event),
+        target_type=ContentType.objects.get_for_model(type(target)),
+        target_id=str(target.pk),
+        target_repr=str(target)[:200],
+        node=node,
+        old_values=_plain(dict(old or {})),
+        new_values=_plain(dict(new or {})),
+        reason=reason,
+    )
+    transaction.on_commit(lambda: business_event.send(sender=AuditEntry, entry=entry))
+    return entry

@@ -1,0 +1,1 @@
+"""The training catalog: institutions and the projects they or the regions run."""

@@ -1,0 +1,313 @@
+"""Business actions on the training catalog: institutions and projects.
+
+Same conventions as :mod:`xuefen.org.services`: keyword-only, permission and state checks
+first, one transaction, one audit entry, notification on commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from xuefen.audit.choices import Event
+from xuefen.audit.services import audit_log, diff, snapshot
+from xuefen.org.models import OrgNode
+from xuefen.org.scoping import require
+
+from .choices import ApprovalStatus
+from .models import Institution, Project
+
+INSTITUTION_FIELDS = ("name", "code", "node", "contact", "approved", "approved_by", "approved_at")
+PROJECT_FIELDS = (
+    "name",
+    "code",
+    "level",
+    "mode",
+    "module",
+    "hours",
+    "days",
+    "credit_per_hour",
+    "selection",
+    "publisher",
+    "institution",
+    "approval_status",
+    "approved_by",
+    "approved_at",
+    "enrol_from",
+    "enrol_to",
+    "description",
+)
+PROJECT_EDITABLE = frozenset(PROJECT_FIELDS) - {
+    "publisher",
+    "approval_status",
+    "approved_by",
+    "approved_at",
+}
+
+
+def _results_touching_project(project: Project) -> None:
+    """A project's approval or numbers change what its records earn."""
+    from xuefen.results.services import results_invalidate
+
+    results_invalidate(
+        teacher_ids=list(project.records.values_list("teacher_id", flat=True).distinct())
+    )
+
+
+# -- institutions ----------------------------------------------------------------------
+
+
+def institution_create(
+    *, actor: Any, node: OrgNode, name: str, code: str = "", contact: str = "", reason: str = ""
+) -> Institution:
+    """Register a training institution with a region (not yet approved)."""
+    require(actor, "manage", node)
+    institution = Institution(node=node, name=name.strip(), code=code.strip(), contact=contact)
+    institution.full_clean()
+    with transaction.atomic():
+        institution.save()
+        audit_log(
+            actor=actor,
+            event=Event.INSTITUTION_CREATE,
+            target=institution,
+            node=node,
+            new=snapshot(institution, INSTITUTION_FIELDS),
+            reason=reason,
+        )
+    return institution
+
+
+def institution_update(
+    *, actor: Any, institution: Institution, reason: str = "", **changes: Any
+) -> Institution:
+    """Change an institution's name, code or contact."""
+    unknown = set(changes) - {"name", "code", "contact"}
+    if unknown:
+        raise ValidationError({n: _("This field cannot be changed here.") for n in unknown})
+    require(actor, "manage", institution)
+    old = snapshot(institution, INSTITUTION_FIELDS)
+    for name, value in changes.items():
+        setattr(institution, name, value)
+    institution.full_clean()
+    with transaction.atomic():
+        institution.save()
+        before, after = diff(old, snapshot(institution, INSTITUTION_FIELDS))
+        audit_log(
+            actor=actor,
+            event=Event.INSTITUTION_UPDATE,
+            target=institution,
+            node=institution.node,
+            old=before,
+            new=after,
+            reason=reason,
+        )
+    return institution
+
+
+def _set_institution_approval(
+    *, actor: Any, institution: Institution, approved: bool, reason: str
+) -> Institution:
+    require(actor, "certify", institution)
+    if institution.approved == approved:
+        raise ValidationError(
+            {
+                "approved": _("The institution is already approved.")
+                if approved
+                else _("The institution is not approved.")
+            }
+        )
+    old = snapshot(institution, INSTITUTION_FIELDS)
+    with transaction.atomic():
+        institution.approved = approved
+        institution.approved_by = actor if approved else None
+        institution.approved_at = timezone.now() if approved else None
+        institution.save()
+        before, after = diff(old, snapshot(institution, INSTITUTION_FIELDS))
+        audit_log(
+            actor=actor,
+            event=Event.INSTITUTION_APPROVE if approved else Event.INSTITUTION_REVOKE,
+            target=institution,
+            node=institution.node,
+            old=before,
+            new=after,
+            reason=reason,
+        )
+        from xuefen.results.services import results_invalidate
+
+        results_invalidate(
+            teacher_ids=list(
+                institution.projects.values_list("records__teacher_id", flat=True)
+                .exclude(records__teacher_id=None)
+                .distinct()
+            )
+        )
+    return institution
+
+
+def institution_approve(*, actor: Any, institution: Institution, reason: str = "") -> Institution:
+    """The region's training office approves an institution: its projects' records count."""
+    return _set_institution_approval(
+        actor=actor, institution=institution, approved=True, reason=reason
+    )
+
+
+def institution_revoke(*, actor: Any, institution: Institution, reason: str) -> Institution:
+    """Withdraw an institution's approval: its projects' records earn nothing from now."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give a reason.")})
+    return _set_institution_approval(
+        actor=actor, institution=institution, approved=False, reason=reason
+    )
+
+
+# -- projects --------------------------------------------------------------------------
+
+
+def _clean_project(project: Project) -> None:
+    if (project.hours is None) == (project.days is None):
+        raise ValidationError({"hours": _("Give the hours or the days, exactly one of them.")})
+    for name in ("hours", "days", "credit_per_hour"):
+        value = getattr(project, name)
+        if value is not None and Decimal(value) <= 0:
+            raise ValidationError({name: _("Must be greater than zero.")})
+    if project.enrol_from and project.enrol_to and project.enrol_to < project.enrol_from:
+        raise ValidationError({"enrol_to": _("Enrolment cannot close before it opens.")})
+    if project.institution_id is not None and not (
+        project.publisher.is_under(project.institution.node)
+        or project.institution.node.is_under(project.publisher)
+    ):
+        raise ValidationError(
+            {"institution": _("The institution is registered with another region.")}
+        )
+    project.full_clean()
+
+
+def project_create(
+    *,
+    actor: Any,
+    publisher: OrgNode,
+    name: str,
+    level: str,
+    mode: str,
+    module: str,
+    hours: Decimal | float | None = None,
+    days: Decimal | float | None = None,
+    credit_per_hour: Decimal | float | None = None,
+    selection: str = "self_selected",
+    institution: Institution | None = None,
+    code: str = "",
+    enrol_from: dt.date | None = None,
+    enrol_to: dt.date | None = None,
+    description: str = "",
+    reason: str = "",
+) -> Project:
+    """Publish a training project (pending approval) at ``publisher``."""
+    require(actor, "change", publisher)
+    project = Project(
+        publisher=publisher,
+        name=name.strip(),
+        code=code.strip(),
+        level=level,
+        mode=mode,
+        module=module,
+        hours=None if hours is None else Decimal(str(hours)),
+        days=None if days is None else Decimal(str(days)),
+        credit_per_hour=None if credit_per_hour is None else Decimal(str(credit_per_hour)),
+        selection=selection,
+        institution=institution,
+        enrol_from=enrol_from,
+        enrol_to=enrol_to,
+        description=description,
+    )
+    _clean_project(project)
+    with transaction.atomic():
+        project.save()
+        audit_log(
+            actor=actor,
+            event=Event.PROJECT_CREATE,
+            target=project,
+            node=publisher,
+            new=snapshot(project, PROJECT_FIELDS),
+            reason=reason,
+        )
+    return project
+
+
+def project_update(*, actor: Any, project: Project, reason: str = "", **changes: Any) -> Project:
+    """Change a project's description or numbers (approval has its own actions)."""
+    unknown = set(changes) - PROJECT_EDITABLE
+    if unknown:
+        raise ValidationError({n: _("This field cannot be changed here.") for n in unknown})
+    require(actor, "change", project)
+    old = snapshot(project, PROJECT_FIELDS)
+    for name, value in changes.items():
+        if name in ("hours", "days", "credit_per_hour") and value is not None:
+            value = Decimal(str(value))
+        setattr(project, name, value)
+    _clean_project(project)
+    with transaction.atomic():
+        project.save()
+        before, after = diff(old, snapshot(project, PROJECT_FIELDS))
+        audit_log(
+            actor=actor,
+            event=Event.PROJECT_UPDATE,
+            target=project,
+            node=project.publisher,
+            old=before,
+            new=after,
+            reason=reason,
+        )
+        _results_touching_project(project)
+    return project
+
+
+def _set_project_approval(*, actor: Any, project: Project, status: str, reason: str) -> Project:
+    require(actor, "certify", project)
+    if project.approval_status == status:
+        raise ValidationError(
+            {
+                "approval_status": _("The project is already %(state)s.")
+                % {"state": ApprovalStatus(status).label}
+            }
+        )
+    old = snapshot(project, PROJECT_FIELDS)
+    with transaction.atomic():
+        project.approval_status = status
+        approved = status == ApprovalStatus.APPROVED
+        project.approved_by = actor if approved else None
+        project.approved_at = timezone.now() if approved else None
+        project.save()
+        before, after = diff(old, snapshot(project, PROJECT_FIELDS))
+        audit_log(
+            actor=actor,
+            event=Event.PROJECT_APPROVE if approved else Event.PROJECT_REJECT,
+            target=project,
+            node=project.publisher,
+            old=before,
+            new=after,
+            reason=reason,
+        )
+        _results_touching_project(project)
+    return project
+
+
+def project_approve(*, actor: Any, project: Project, reason: str = "") -> Project:
+    """The region approves a project: its records can earn credits."""
+    return _set_project_approval(
+        actor=actor, project=project, status=ApprovalStatus.APPROVED, reason=reason
+    )
+
+
+def project_reject(*, actor: Any, project: Project, reason: str) -> Project:
+    """The region rejects a project (or withdraws its approval): its records earn nothing."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give a reason.")})
+    return _set_project_approval(
+        actor=actor, project=project, status=ApprovalStatus.REJECTED, reason=reason
+    )

@@ -1,0 +1,1 @@
+"""Records: the facts about teachers (records.md), their evidence and review status."""

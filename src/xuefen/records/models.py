@@ -1,0 +1,164 @@
+"""The Record model (every kind of records.md) and its evidence files."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import PurePath
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from xuefen.catalog.choices import Level
+from xuefen.org.scoping import ScopedModel, ScopedQuerySet
+
+from .choices import RecordSource, RecordStatus
+
+ACTIVITY_ATTENDANCE = "activity_attendance"
+
+
+def kind_label(kind: str) -> str:
+    """The Chinese label of a record kind, as the engine names it."""
+    from xuefen.policy import KIND_LABELS
+
+    return KIND_LABELS.get(kind, kind)
+
+
+class Record(ScopedModel):
+    """One fact about a teacher: a training, an award, a lesson observed...
+
+    ``kind``, ``date`` and ``level`` are columns (lists filter on them); the kind's other
+    fields are in ``fields`` with exactly the names of records.md. Both are validated by the
+    engine's own record parser (``records.services``), so the vocabulary has one definition.
+    The workflow state is ``status``; whether the record counts is the engine's business.
+    """
+
+    teacher = models.ForeignKey(
+        "org.Teacher", on_delete=models.PROTECT, related_name="records", verbose_name=_("teacher")
+    )
+    kind = models.CharField(_("kind"), max_length=40)
+    date = models.DateField(_("date"))
+    level = models.CharField(_("level"), max_length=20, choices=Level.choices, blank=True)
+    fields = models.JSONField(_("fields"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=RecordStatus.choices, default=RecordStatus.DRAFT
+    )
+    project = models.ForeignKey(
+        "catalog.Project",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="records",
+        verbose_name=_("training project"),
+    )
+    source = models.CharField(
+        _("source"), max_length=20, choices=RecordSource.choices, default=RecordSource.DECLARED
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("entered by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    scope_path = "teacher__school__path"
+    scope_owner = "teacher__user"
+    scope_owner_actions = frozenset({"view", "change", "delete"})
+    scope_institution = "project__institution_id"
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("record")
+        verbose_name_plural = _("records")
+        ordering = ["-date", "-pk"]
+        indexes = [
+            models.Index(fields=["teacher", "date"], name="records_teacher_date"),
+            models.Index(fields=["status", "date"], name="records_status_date"),
+        ]
+
+    def __str__(self) -> str:
+        name = self.fields.get("name") if isinstance(self.fields, dict) else None
+        if not name and self.project_id is not None:
+            name = self.project.name
+        return f"{self.date.isoformat()} {name or kind_label(self.kind)}"
+
+    @property
+    def kind_label(self) -> str:
+        """The kind's Chinese label."""
+        return kind_label(self.kind)
+
+
+def record_to_engine_dict(record: Record) -> dict[str, Any]:
+    """The record as the engine reads it (records.md), the one mapping from model to engine.
+
+    A ``training`` record inherits its project's level, mode, module, hours and credit per
+    hour unless it gives its own; a record of a project that is not approved, or of an
+    institution that is not approved, carries ``approved: false`` so the engine explains
+    that it earns nothing. The workflow status goes in ``status``, or in ``review_status``
+    for attendance, whose ``status`` is the attendance state.
+    """
+    data: dict[str, Any] = {}
+    project = record.project if record.project_id is not None else None
+    if project is not None and record.kind == "training":
+        data.update(project.engine_defaults())
+    data.update(record.fields or {})
+    data["id"] = str(record.pk) if record.pk is not None else "new"
+    data["kind"] = record.kind
+    data["date"] = record.date.isoformat()
+    if record.level:
+        data["level"] = record.level
+    if record.kind == ACTIVITY_ATTENDANCE:
+        data["review_status"] = record.status
+    else:
+        data["status"] = record.status
+    if project is not None and not project.is_approved:
+        data["approved"] = False
+    return data
+
+
+def evidence_upload_to(instance: Evidence, filename: str) -> str:
+    """Evidence goes under the teacher's folder with a random prefix: guessable names would
+    let anyone who learns one URL try its neighbours."""
+    name = PurePath(filename).name[-80:]
+    return f"evidence/{instance.record.teacher_id}/{uuid.uuid4().hex}_{name}"
+
+
+class Evidence(ScopedModel):
+    """A file proving a record: certificate, transcript, attendance sheet, photo."""
+
+    record = models.ForeignKey(
+        Record, on_delete=models.CASCADE, related_name="evidence", verbose_name=_("record")
+    )
+    file = models.FileField(_("file"), upload_to=evidence_upload_to, max_length=255)
+    name = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveIntegerField(_("size"), default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    scope_path = "record__teacher__school__path"
+    scope_owner = "record__teacher__user"
+    scope_owner_actions = frozenset({"view", "change", "delete"})
+    scope_institution = "record__project__institution_id"
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,387 @@
+"""Business actions on records and their evidence, and the record validation.
+
+A record is validated by the engine's own record parser (the policy in force for the
+teacher on the record's date, or the base vocabulary where no policy is bound), so
+records.md has one definition. Every change invalidates the teacher's cached results and
+recomputes them once the transaction commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from xuefen.audit.choices import Event
+from xuefen.audit.services import audit_log, diff, snapshot
+from xuefen.catalog.models import Project
+from xuefen.org.choices import Role
+from xuefen.org.models import Teacher
+from xuefen.org.scoping import can, require, user_grants
+from xuefen.org.services import policy_for
+
+from .choices import LOCKED_STATUSES, RecordSource, RecordStatus
+from .models import ACTIVITY_ATTENDANCE, Evidence, Record, record_to_engine_dict
+
+RECORD_FIELDS = ("teacher", "kind", "date", "level", "fields", "status", "project", "source")
+# Keys that are columns or derived, so they may not hide in the ``fields`` payload.
+RESERVED_KEYS = frozenset({"id", "kind", "date", "level", "approved", "review_status", "status"})
+# Statuses the owner (the teacher) may still edit, submit or delete.
+OWNER_EDITABLE = frozenset({RecordStatus.DRAFT, RecordStatus.REJECTED})
+
+
+# -- validation ------------------------------------------------------------------------
+
+
+def record_validate(record: Record) -> None:
+    """Check a (possibly unsaved) record against the engine's vocabulary.
+
+    Raises :class:`ValidationError` keyed by the offending field, e.g.
+    ``{"hours": ["Input should be greater than or equal to 0 (got -3)"]}``.
+    """
+    from xuefen.policy import InputError, record_parser
+
+    if not isinstance(record.fields, dict):
+        raise ValidationError({"fields": _("The fields must be a JSON object.")})
+    reserved = set(record.fields) & RESERVED_KEYS
+    if record.kind == ACTIVITY_ATTENDANCE:
+        reserved.discard("status")  # the attendance state, per records.md
+    if reserved:
+        raise ValidationError(
+            {
+                "fields": _("%(keys)s cannot be given inside the fields.")
+                % {"keys": ", ".join(sorted(reserved))}
+            }
+        )
+    if record.date > timezone.localdate():
+        raise ValidationError({"date": _("The date is in the future.")})
+    if record.project_id is not None and record.project.publisher_id is not None:
+        # A record may only use a project its teacher could see (published above the
+        # school, or by the school).
+        school_path = record.teacher.school.path
+        publisher_path = record.project.publisher.path
+        if not (school_path.startswith(publisher_path) or publisher_path.startswith(school_path)):
+            raise ValidationError({"project": _("The project is not offered to this school.")})
+    binding = policy_for(node=record.teacher.school, day=record.date)
+    parse = binding.load().parse_records if binding is not None else record_parser().parse_many
+    try:
+        parse([record_to_engine_dict(record)])
+    except InputError as exc:
+        raise ValidationError({exc.field or NON_FIELD_ERRORS: [exc.message]}) from None
+
+
+# -- permissions -----------------------------------------------------------------------
+
+
+def _is_owner(actor: Any, teacher: Teacher) -> bool:
+    return (
+        actor is not None
+        and actor.is_authenticated
+        and teacher.user_id is not None
+        and teacher.user_id == actor.pk
+        and any(g.role == Role.TEACHER for g in user_grants(actor))
+    )
+
+
+def _institution_registers(actor: Any, project: Project | None) -> bool:
+    return (
+        project is not None
+        and project.institution_id is not None
+        and any(
+            g.role == Role.INSTITUTION and g.institution_id == project.institution_id
+            for g in user_grants(actor)
+        )
+    )
+
+
+def _require_write(actor: Any, teacher: Teacher, project: Project | None) -> None:
+    """Teachers write their own records, staff those of teachers under them, institutions
+    those of their own projects."""
+    if _is_owner(actor, teacher) or can(actor, "change", teacher):
+        return
+    if _institution_registers(actor, project):
+        return
+    raise PermissionDenied("not allowed to write records for this teacher")
+
+
+def _require_editable(actor: Any, record: Record, action: str) -> None:
+    require(actor, action, record)
+    if record.status in LOCKED_STATUSES:
+        raise ValidationError(
+            {
+                "status": _("A %(status)s record is locked.")
+                % {"status": record.get_status_display()}
+            }
+        )
+    staff = can(actor, "change", record.teacher)
+    if not staff and record.status not in OWNER_EDITABLE:
+        raise ValidationError(
+            {
+                "status": _("A %(status)s record can no longer be changed by its teacher.")
+                % {"status": record.get_status_display()}
+            }
+        )
+
+
+def _after_change(teacher_ids: list[int]) -> None:
+    from xuefen.results.services import results_invalidate, results_refresh_on_commit
+
+    results_invalidate(teacher_ids=teacher_ids)
+    results_refresh_on_commit(teacher_ids=teacher_ids)
+
+
+# -- records ---------------------------------------------------------------------------
+
+
+def record_create(
+    *,
+    actor: Any,
+    teacher: Teacher,
+    kind: str,
+    date: dt.date,
+    fields: dict[str, Any] | None = None,
+    level: str = "",
+    project: Project | None = None,
+    source: str = RecordSource.DECLARED,
+    status: str = RecordStatus.DRAFT,
+    reason: str = "",
+) -> Record:
+    """Enter a record for ``teacher``.
+
+    It starts as a draft, or ``submitted``; entering it directly as ``approved`` needs the
+    school's review right and as ``certified`` the region's (imports of certified history,
+    registrations by the training office).
+    """
+    _require_write(actor, teacher, project)
+    if status not in RecordStatus.values:
+        raise ValidationError({"status": _("Unknown status %(s)r.") % {"s": status}})
+    if status == RecordStatus.APPROVED:
+        require(actor, "review", teacher)
+    elif status in (RecordStatus.CERTIFIED, RecordStatus.REVOKED, RecordStatus.REJECTED):
+        require(actor, "certify", teacher)
+    if source not in RecordSource.values:
+        raise ValidationError({"source": _("Unknown source %(s)r.") % {"s": source}})
+    record = Record(
+        teacher=teacher,
+        kind=kind,
+        date=date,
+        level=level,
+        fields=dict(fields or {}),
+        project=project,
+        source=source,
+        status=status,
+        entered_by=actor,
+    )
+    record_validate(record)
+    with transaction.atomic():
+        record.save()
+        audit_log(
+            actor=actor,
+            event=Event.RECORD_CREATE,
+            target=record,
+            node=teacher.school,
+            new=snapshot(record, RECORD_FIELDS),
+            reason=reason,
+        )
+        _after_change([teacher.pk])
+    return record
+
+
+def record_update(
+    *,
+    actor: Any,
+    record: Record,
+    reason: str = "",
+    **changes: Any,
+) -> Record:
+    """Change a record's date, level, fields or project (not once it is certified)."""
+    unknown = set(changes) - {"date", "level", "fields", "project"}
+    if unknown:
+        raise ValidationError({n: _("This field cannot be changed here.") for n in unknown})
+    _require_editable(actor, record, "change")
+    if "project" in changes and changes["project"] is not None:
+        project = changes["project"]
+        if not (can(actor, "view", project) or _institution_registers(actor, project)):
+            raise PermissionDenied("project out of scope")
+    old = snapshot(record, RECORD_FIELDS)
+    for name, value in changes.items():
+        setattr(record, name, dict(value) if name == "fields" else value)
+    record_validate(record)
+    with transaction.atomic():
+        record.save()
+        before, after = diff(old, snapshot(record, RECORD_FIELDS))
+        audit_log(
+            actor=actor,
+            event=Event.RECORD_UPDATE,
+            target=record,
+            node=record.teacher.school,
+            old=before,
+            new=after,
+            reason=reason,
+        )
+        _after_change([record.teacher_id])
+    return record
+
+
+def record_delete(*, actor: Any, record: Record, reason: str = "") -> None:
+    """Delete a record that is not certified (the audit log keeps what it was)."""
+    _require_editable(actor, record, "delete")
+    with transaction.atomic():
+        audit_log(
+            actor=actor,
+            event=Event.RECORD_DELETE,
+            target=record,
+            node=record.teacher.school,
+            old=snapshot(record, RECORD_FIELDS),
+            reason=reason,
+        )
+        teacher_id = record.teacher_id
+        for evidence in record.evidence.all():
+            # Files are removed only after the rows are gone for good.
+            name, storage = evidence.file.name, evidence.file.storage
+            transaction.on_commit(lambda n=name, s=storage: s.delete(n))
+        record.delete()
+        _after_change([teacher_id])
+
+
+# Workflow transitions: (from statuses, to status, action needed, event, reason required).
+TRANSITIONS: dict[str, tuple[frozenset[str], str, str, Event, bool]] = {
+    "submit": (OWNER_EDITABLE, RecordStatus.SUBMITTED, "change", Event.RECORD_SUBMIT, False),
+    "approve": (
+        frozenset({RecordStatus.SUBMITTED}),
+        RecordStatus.APPROVED,
+        "review",
+        Event.RECORD_APPROVE,
+        False,
+    ),
+    "reject": (
+        frozenset({RecordStatus.SUBMITTED, RecordStatus.APPROVED}),
+        RecordStatus.REJECTED,
+        "review",
+        Event.RECORD_REJECT,
+        True,
+    ),
+    "certify": (
+        frozenset({RecordStatus.SUBMITTED, RecordStatus.APPROVED}),
+        RecordStatus.CERTIFIED,
+        "certify",
+        Event.RECORD_CERTIFY,
+        False,
+    ),
+    "revoke": (
+        frozenset({RecordStatus.CERTIFIED}),
+        RecordStatus.REVOKED,
+        "certify",
+        Event.RECORD_REVOKE,
+        True,
+    ),
+}
+
+
+def _transition(*, actor: Any, record: Record, name: str, reason: str) -> Record:
+    sources, target, action, event, needs_reason = TRANSITIONS[name]
+    require(actor, action, record)
+    if record.status not in sources:
+        raise ValidationError(
+            {
+                "status": _("A %(status)s record cannot be %(action)s.")
+                % {"status": record.get_status_display(), "action": RecordStatus(target).label}
+            }
+        )
+    if needs_reason and not reason.strip():
+        raise ValidationError({"reason": _("Give a reason.")})
+    if name == "certify":
+        # Certification confirms credits: check the record again under today's rules.
+        record_validate(record)
+    with transaction.atomic():
+        old_status = record.status
+        record.status = target
+        record.save(update_fields=["status", "updated_at"])
+        audit_log(
+            actor=actor,
+            event=event,
+            target=record,
+            node=record.teacher.school,
+            old={"status": old_status},
+            new={"status": target},
+            reason=reason,
+        )
+        _after_change([record.teacher_id])
+    return record
+
+
+def record_submit(*, actor: Any, record: Record, reason: str = "") -> Record:
+    """The teacher (or staff) submits a draft or returned record for review."""
+    return _transition(actor=actor, record=record, name="submit", reason=reason)
+
+
+def record_approve(*, actor: Any, record: Record, reason: str = "") -> Record:
+    """The school approves a submitted record."""
+    return _transition(actor=actor, record=record, name="approve", reason=reason)
+
+
+def record_reject(*, actor: Any, record: Record, reason: str) -> Record:
+    """The school or region returns a record to its teacher, with a reason."""
+    return _transition(actor=actor, record=record, name="reject", reason=reason)
+
+
+def record_certify(*, actor: Any, record: Record, reason: str = "") -> Record:
+    """The region certifies a record (认定): it counts, and it is locked."""
+    return _transition(actor=actor, record=record, name="certify", reason=reason)
+
+
+def record_revoke(*, actor: Any, record: Record, reason: str) -> Record:
+    """The region revokes a certified record (e.g. forged evidence), with a reason."""
+    return _transition(actor=actor, record=record, name="revoke", reason=reason)
+
+
+# -- evidence --------------------------------------------------------------------------
+
+
+def evidence_add(*, actor: Any, record: Record, file: Any, name: str = "") -> Evidence:
+    """Attach a file to a record that is not locked."""
+    from django.conf import settings
+
+    _require_editable(actor, record, "change")
+    size = getattr(file, "size", 0) or 0
+    if size > settings.XUEFEN_EVIDENCE_MAX_BYTES:
+        raise ValidationError(
+            {
+                "file": _("The file is larger than %(mb)d MB.")
+                % {"mb": settings.XUEFEN_EVIDENCE_MAX_BYTES // (1024 * 1024)}
+            }
+        )
+    display = (name or getattr(file, "name", "") or "evidence").strip()[:200]
+    with transaction.atomic():
+        evidence = Evidence(record=record, name=display, size=size, uploaded_by=actor)
+        evidence.file.save(display, file, save=False)
+        evidence.save()
+        audit_log(
+            actor=actor,
+            event=Event.EVIDENCE_ADD,
+            target=evidence,
+            node=record.teacher.school,
+            new={"record": record.pk, "name": display, "size": size},
+        )
+    return evidence
+
+
+def evidence_delete(*, actor: Any, evidence: Evidence, reason: str = "") -> None:
+    """Remove a file from a record that is not locked."""
+    _require_editable(actor, evidence.record, "change")
+    with transaction.atomic():
+        audit_log(
+            actor=actor,
+            event=Event.EVIDENCE_DELETE,
+            target=evidence,
+            node=evidence.record.teacher.school,
+            old={"record": evidence.record_id, "name": evidence.name, "size": evidence.size},
+            reason=reason,
+        )
+        name, storage = evidence.file.name, evidence.file.storage
+        evidence.delete()
+        transaction.on_commit(lambda: storage.delete(name))
