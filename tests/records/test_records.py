@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.conftest import training
+from xuefen.audit.choices import Event
 from xuefen.audit.models import AuditEntry
 from xuefen.catalog.services import project_create
 from xuefen.records.models import Evidence, Record, record_to_engine_dict
@@ -311,3 +312,16 @@ def test_institution_registers_records_of_its_projects_only(people):
             fields={},
             project=other,
         )
+
+
+def test_a_stale_copy_cannot_move_a_record_twice(people, make_record):
+    """The state is checked on the locked row, not on the caller's (possibly stale) copy."""
+    record = make_record(status="submitted")
+    stale = Record.objects.get(pk=record.pk)
+    record_approve(actor=people.school_admin_a, record=record)
+    with pytest.raises(ValidationError) as err:
+        record_approve(actor=people.school_admin_a, record=stale)
+    assert "status" in err.value.message_dict
+    assert stale.status == "approved"  # the copy now shows the real state
+    events = AuditEntry.objects.filter(target_id=str(record.pk), event=Event.RECORD_APPROVE)
+    assert events.count() == 1

@@ -285,20 +285,27 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str, str, Event, bool]] = {
 def _transition(*, actor: Any, record: Record, name: str, reason: str) -> Record:
     sources, target, action, event, needs_reason = TRANSITIONS[name]
     require(actor, action, record)
-    if record.status not in sources:
-        raise ValidationError(
-            {
-                "status": _("A %(status)s record cannot be %(action)s.")
-                % {"status": record.get_status_display(), "action": RecordStatus(target).label}
-            }
-        )
     if needs_reason and not reason.strip():
         raise ValidationError({"reason": _("Give a reason.")})
     if name == "certify":
         # Certification confirms credits: check the record again under today's rules.
         record_validate(record)
     with transaction.atomic():
-        old_status = record.status
+        # Check the state on the locked row: two reviewers acting at once cannot both
+        # move the same record.
+        current = Record.objects.select_for_update().only("status").get(pk=record.pk)
+        if current.status not in sources:
+            record.status = current.status
+            raise ValidationError(
+                {
+                    "status": _("A %(status)s record cannot be %(action)s.")
+                    % {
+                        "status": record.get_status_display(),
+                        "action": RecordStatus(target).label,
+                    }
+                }
+            )
+        old_status = current.status
         record.status = target
         record.save(update_fields=["status", "updated_at"])
         audit_log(
