@@ -269,15 +269,18 @@ def project_update(*, actor: Any, project: Project, reason: str = "", **changes:
 
 def _set_project_approval(*, actor: Any, project: Project, status: str, reason: str) -> Project:
     require(actor, "certify", project)
-    if project.approval_status == status:
-        raise ValidationError(
-            {
-                "approval_status": _("The project is already %(state)s.")
-                % {"state": ApprovalStatus(status).label}
-            }
-        )
-    old = snapshot(project, PROJECT_FIELDS)
     with transaction.atomic():
+        # Compare with the locked row, not the caller's copy (see records' transitions).
+        current = Project.objects.select_for_update().only("approval_status").get(pk=project.pk)
+        if current.approval_status == status:
+            raise ValidationError(
+                {
+                    "approval_status": _("The project is already %(state)s.")
+                    % {"state": ApprovalStatus(status).label}
+                }
+            )
+        project.approval_status = current.approval_status
+        old = snapshot(project, PROJECT_FIELDS)
         project.approval_status = status
         approved = status == ApprovalStatus.APPROVED
         project.approved_by = actor if approved else None
