@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Run every check and test: lint, format check, the engine and CLI tests, the Django tests
-# on SQLite, then the Django tests (marker db_backend) again on PostgreSQL.
+# Run every check and test: lint, format check, the engine and CLI tests, the Django and
+# browser tests on SQLite, then the Django tests (marker db_backend) again on PostgreSQL.
 #
 # PostgreSQL: XUEFEN_TEST_PG_URL (default postgres://postgres@127.0.0.1:5432/xuefen_test;
 # pytest-django creates and drops test_<name>). If no server answers there, a throwaway
@@ -9,6 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
+bash scripts/ensure-browser.sh  # Debian's chromium and CJK fonts for tests/browser
 .venv/bin/ruff check src tests benchmarks
 .venv/bin/ruff format --check src tests benchmarks
 .venv/bin/python manage.py makemigrations --check --dry-run >/dev/null

@@ -1,8 +1,17 @@
-"""Root URLs: the Django admin, for the training office's staff."""
+"""Root URLs: the Django admin (for the training office's staff), login and logout, and
+the portal's pages."""
 
 from django.contrib import admin
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("xuefen.portal.urls")),
 ]

@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "xuefen.records",
     "xuefen.results",
     "xuefen.audit",
+    "xuefen.portal",
+    "xuefen.demo",
 ]
 
 MIDDLEWARE = [

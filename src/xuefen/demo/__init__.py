@@ -1,0 +1,1 @@
+"""Demo data: ``python manage.py seed_demo`` builds a realistic county through the services."""

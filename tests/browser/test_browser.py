@@ -1,0 +1,113 @@
+"""In a real browser, at phone and desktop widths: a demo teacher sees their progress and
+a record's explanation; a school administrator filters the roster (htmx swaps the table)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import DESKTOP, PHONE
+from xuefen.demo.world import DEMO_PASSWORD, seed
+from xuefen.org.models import Teacher
+
+pytestmark = [pytest.mark.db_backend, pytest.mark.django_db(transaction=True)]
+
+WIDTHS = [("phone", PHONE), ("desktop", DESKTOP)]
+
+
+@pytest.fixture
+def demo(live_server: Any) -> Any:
+    """A small demo world (4 schools, 60 teachers) behind the live server."""
+    seed(schools=4, teachers=60)
+    return live_server
+
+
+def log_in(page: Any, base: str, username: str) -> None:
+    page.goto(f"{base}/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+
+
+@pytest.mark.parametrize(("label", "viewport"), WIDTHS, ids=[w[0] for w in WIDTHS])
+def test_teacher_sees_progress_and_explanation(
+    demo: Any, new_page: Any, screenshot: Any, label: str, viewport: dict[str, int]
+) -> None:
+    page = new_page(viewport)
+    log_in(page, demo.url, "t0001")
+    assert page.url.endswith("/me/")
+    teacher = Teacher.objects.get(user__username="t0001")
+    assert page.locator("h1").first.inner_text().startswith(teacher.name)
+    year = page.locator("#year")
+    assert "本年度" in year.inner_text() and "已达标" in year.inner_text()
+    assert page.locator("#year .req .bar").count() >= 8
+    assert page.locator("#cycle").is_visible()
+    explanation = page.locator("#records .explanation").first
+    assert explanation.is_visible()
+    assert "×" in page.locator("#records").inner_text()
+    # Nothing sticks out sideways on a phone.
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= viewport["width"], width
+    screenshot(page, f"teacher-{label}")
+
+    # The record page explains the record on its own.
+    page.locator("#records .record-title").first.click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator(".explanation").first.is_visible()
+
+
+@pytest.mark.parametrize(("label", "viewport"), WIDTHS, ids=[w[0] for w in WIDTHS])
+def test_school_admin_filters_roster(
+    demo: Any, new_page: Any, screenshot: Any, label: str, viewport: dict[str, int]
+) -> None:
+    page = new_page(viewport)
+    log_in(page, demo.url, "school01_admin")
+    assert "/schools/" in page.url
+    rows = page.locator("tr.teacher-row")
+    everyone = rows.count()
+    assert everyone >= 10
+    screenshot(page, f"roster-{label}")
+
+    # Search by a surname: htmx swaps in the table with only the matching teachers.
+    school_id = int(page.url.rstrip("/").split("/")[-1])
+    names = list(Teacher.objects.filter(school_id=school_id).values_list("name", flat=True))
+    surname = max({n[0] for n in names}, key=lambda s: (sum(n[0] == s for n in names), s))
+    expected = sorted(n for n in names if surname in n)
+    with page.expect_response(lambda r: "q=" in r.url and r.request.headers.get("hx-request")):
+        page.fill("#id_q", surname)
+    page.wait_for_function(
+        "n => document.querySelectorAll('tr.teacher-row').length === n", arg=len(expected)
+    )
+    shown = sorted(rows.locator("td:first-child a").all_inner_texts())
+    assert shown == expected
+    assert f"q={surname}" in page.url or "q=%" in page.url  # the filter is in the address
+
+    # Then only those short of this year's requirements.
+    page.fill("#id_q", "")
+    page.wait_for_function(
+        "n => document.querySelectorAll('tr.teacher-row').length === n", arg=everyone
+    )
+    page.select_option("#id_compliance", "short")
+    page.wait_for_function(
+        "n => document.querySelectorAll('tr.teacher-row').length < n", arg=everyone
+    )
+    short = rows.count()
+    assert short > 0
+    # Every row left carries the "short by n requirements" badge (差 n 项), none "met".
+    assert rows.locator("td:last-child .badge.orange").count() == short
+    assert all(t.startswith("差") for t in rows.locator("td:last-child .badge").all_inner_texts())
+    screenshot(page, f"roster-filtered-{label}")
+
+
+@pytest.mark.parametrize(("label", "viewport"), WIDTHS, ids=[w[0] for w in WIDTHS])
+def test_county_admin_sees_schools(
+    demo: Any, new_page: Any, screenshot: Any, label: str, viewport: dict[str, int]
+) -> None:
+    page = new_page(viewport)
+    log_in(page, demo.url, "county_admin")
+    assert "/regions/" in page.url
+    assert page.locator("tr.school-row").count() == 2  # the first county's 2 of 4 schools
+    assert "完成率" in page.inner_text("table")
+    screenshot(page, f"county-{label}")
