@@ -72,6 +72,9 @@ def test_roster_filters_return_only_matching_rows_as_htmx_partial(
     assert "<html" in full and "张丽" in full and "李强" in full
     assert people.teacher_a.id_number not in full  # masked in lists
     assert people.teacher_a.id_number_masked in full
+    # the standing column and filter say 本年度, not the admin catalogue's 今年
+    assert "本年度</label>" in full.replace(" ", "") or ">本年度<" in full
+    assert "今年" not in full
 
     def partial(**params: str) -> str:
         response = client.get(url, params, HTTP_HX_REQUEST="true")

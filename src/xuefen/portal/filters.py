@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from xuefen.org.models import OrgNode, Teacher
 
@@ -25,7 +26,9 @@ class RosterFilterForm(forms.Form):
     group = forms.ModelChoiceField(
         label=_("Subject group"), queryset=OrgNode.objects.none(), required=False
     )
-    compliance = forms.ChoiceField(label=_("This year"), choices=COMPLIANCE_CHOICES, required=False)
+    compliance = forms.ChoiceField(
+        label=pgettext_lazy("standing", "This year"), choices=COMPLIANCE_CHOICES, required=False
+    )
     head_teacher = forms.ChoiceField(label=_("Head teacher"), choices=YES_NO, required=False)
 
     def __init__(self, *args: Any, groups: QuerySet[OrgNode], **kwargs: Any) -> None:
