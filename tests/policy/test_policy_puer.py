@@ -443,3 +443,20 @@ def test_worked_example_of_docs_policies_md(tmp_path):
     assert by_id(old, "b")["explanation"] == "18 h（原 30 h，校本研修每年最多计48学时） × 1"
     assert by_id(new, "b")["explanation"] == "30 h × 1"
     assert by_id(new, "o")["credits"] == 12.0
+
+
+def test_iter_evaluate_yields_what_evaluate_returns():
+    from xuefen.policy import load_policy
+
+    policy = load_policy(P)
+    teachers = [
+        {"id": "A", "records": compliant_year()},
+        {
+            "id": "B",
+            "head_teacher": True,
+            "records": [rec("training", "2022-01-05", mode="online", hours=3)],
+        },
+    ]
+    assert list(policy.iter_evaluate(iter(teachers))) == policy.evaluate(teachers)["teachers"]
+    with pytest.raises(InputError, match="duplicate id"):
+        list(policy.iter_evaluate([teachers[0], teachers[0]]))

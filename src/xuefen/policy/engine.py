@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -150,8 +150,17 @@ class Policy:
         """Evaluate many teachers; returns the JSON-ready result of ``records.md``."""
         if not isinstance(teachers, Sequence) or isinstance(teachers, str | bytes):
             raise InputError("'teachers' must be a list")
+        return {"policy": self.id, "teachers": list(self.iter_evaluate(teachers, as_of))}
+
+    def iter_evaluate(
+        self, teachers: Iterable[Mapping[str, Any]], as_of: dt.date | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Evaluate teachers one at a time, yielding each teacher's result.
+
+        For batch jobs that store each result and move on: nothing accumulates, so memory
+        stays flat however many teachers there are.
+        """
         seen: set[str] = set()
-        out = []
         for i, teacher in enumerate(teachers):
             if not isinstance(teacher, Mapping):
                 raise InputError(f"teacher #{i + 1} must be a JSON object")
@@ -161,8 +170,7 @@ class Policy:
             if str(tid) in seen:
                 raise InputError(f"teacher {tid}: duplicate id")
             seen.add(str(tid))
-            out.append(self.evaluate_teacher(teacher, as_of))
-        return {"policy": self.id, "teachers": out}
+            yield self.evaluate_teacher(teacher, as_of)
 
     def evaluate_teacher(
         self, teacher: Mapping[str, Any], as_of: dt.date | None = None
