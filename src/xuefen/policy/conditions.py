@@ -60,6 +60,14 @@ def _field_test(name: str, spec: Any, where: str) -> Predicate:
         tests = [_cmp(op, expected, f"{where}.{name}") for op, expected in spec.items()]
         if not tests:
             raise PolicyFileError("empty test", location=f"{where}.{name}")
+        if len(tests) == 1:
+            # One operator: test the value directly (no generator per call).
+            (op, expected), test = next(iter(spec.items())), tests[0]
+            if op == "eq":
+                return lambda facts: facts.get(name) == expected
+            if op == "ne":
+                return lambda facts: facts.get(name) != expected
+            return lambda facts: test(facts.get(name))
         return lambda facts: all(t(facts.get(name)) for t in tests)
     if isinstance(spec, list):
         values = frozenset(spec)
@@ -93,6 +101,9 @@ def compile_condition(spec: Mapping[str, Any] | None, where: str = "when") -> Pr
             parts.append(_field_test(str(key), value, where))
     if len(parts) == 1:
         return parts[0]
+    if len(parts) == 2:
+        first, second = parts
+        return lambda facts: bool(first(facts) and second(facts))
     return lambda facts: all(p(facts) for p in parts)
 
 

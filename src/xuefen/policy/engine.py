@@ -9,16 +9,15 @@ finally totals and requirements are computed per period and for the cycle.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from operator import attrgetter, itemgetter
 from typing import Any
 
-from .conditions import compile_condition
+from .conditions import compile_condition, condition_fields
 from .errors import InputError
 from .periods import CycleType, Period, PeriodType
-from .records import MODES, MODULES, BaseRecord, record_facts, record_parser
+from .records import KIND_LABELS, MODULES, BaseRecord, record_parser
 from .rules import CAP_CLASSES, GATE_CLASSES, MEASURES, CompiledCreditRule
 from .schema import PolicyFile
 
@@ -38,31 +37,72 @@ NO_RULE_REASON = "本政策不为“{kind}”计学时学分（仅用于次数�
 def r2(x: float) -> float:
     """Round to 2 decimals for output, folding -0.0 into 0.0."""
     v = round(x + 0.0, 2)
-    return 0.0 if v == 0 else v
+    return v if v else 0.0
 
 
-@dataclass(slots=True)
 class Contribution:
-    """What one record contributes after every rule: the unit totals are built from."""
+    """What one record contributes after every rule: the unit totals are built from.
 
-    record: BaseRecord
-    facts: dict[str, Any]
-    rule: CompiledCreditRule | None
-    eligible: bool  # its workflow status counts
-    counted: bool = False
-    hours: float = 0.0
-    credits: float = 0.0
-    practice_hours: float = 0.0
-    count: int = 1
-    mode: str | None = None
-    module: str | None = None
-    self_selected: bool = False
-    in_totals: bool = True
-    rate: float | None = None
-    perf: float = 0.0
-    tail: str = ""
-    explanation: str = ""
-    periods: dict[str, Period] = field(default_factory=dict)
+    ``facts`` is the validated record as a plain dict (the record's fields, for conditions);
+    ``id``, ``kind`` and ``date`` are copied out of it for speed.
+    """
+
+    __slots__ = (
+        "count",
+        "counted",
+        "credits",
+        "date",
+        "eligible",
+        "explanation",
+        "facts",
+        "hours",
+        "id",
+        "in_totals",
+        "kind",
+        "mode",
+        "module",
+        "perf",
+        "periods",
+        "practice_hours",
+        "rate",
+        "report_keys",
+        "rule",
+        "self_selected",
+        "sig",
+        "tail",
+    )
+
+    def __init__(
+        self,
+        facts: dict[str, Any],
+        eligible: bool,
+        count: int,
+        periods: dict[str, Period],
+        report_keys: tuple,
+    ):
+        self.facts = facts
+        self.id = facts["id"]
+        self.kind = facts["kind"]
+        self.date = facts["date"]
+        self.rule: CompiledCreditRule | None = None
+        self.eligible = eligible  # its workflow status counts
+        self.counted = False
+        self.hours = 0.0
+        self.credits = 0.0
+        self.practice_hours = 0.0
+        self.count = count
+        self.mode: str | None = facts.get("mode")
+        self.module: str | None = facts.get("module")
+        self.self_selected = bool(facts.get("self_selected"))
+        self.in_totals = True
+        self.rate: float | None = None
+        self.perf = 0.0
+        self.tail = ""
+        self.explanation = ""
+        self.periods = periods
+        # ((period type, label), period) for the reported period types and the cycle.
+        self.report_keys = report_keys
+        self.sig: tuple = ()
 
     def not_counted(self, reason: str) -> None:
         self.counted = False
@@ -90,7 +130,7 @@ class Policy:
             else None
         )
         self.report_periods = spec.report_periods or list(spec.periods)
-        self._period_cache: dict[dt.date, dict[str, Period]] = {}
+        self._period_cache: dict[dt.date, tuple[dict[str, Period], tuple]] = {}
         self.grade_bands = [(b.min, b.grade) for b in spec.grades]
         self.grade_labels = {b.grade: b.label for b in spec.grades}
         self.parser = record_parser(spec.extensions.model_dump() if _has_ext(spec) else None)
@@ -110,9 +150,57 @@ class Policy:
             )
             for r in spec.requirements
         ]
-        self._filter_keys = {
-            r.id: json.dumps(r.when, sort_keys=True, default=str) for r in spec.requirements
+        # Requirements with equal filters share their sums: the key compares like the
+        # predicates do (a date and its text are different filters).
+        self._filter_keys = {r.id: _canonical(r.when) for r in spec.requirements}
+        # Per kind: its credit rules, their dispatch table if they are chosen by one field's
+        # value (see _dispatch), the field holding its review state, its label.
+        self._kinds = {
+            kind: (
+                tuple(self.rules_by_kind.get(kind, ())),
+                _dispatch(self.rules_by_kind.get(kind, ())),
+                self.parser.workflow_fields[kind],
+                KIND_LABELS.get(kind, kind),
+            )
+            for kind in self.parser.models
         }
+        self._compile_requirements()
+
+    def _compile_requirements(self) -> None:
+        """Group requirements by period type and number their distinct summed filters.
+
+        Hours, credits, practice hours and counts are added up per distinct filter in one
+        pass over a period's records, in record order (so every sum is the same float as
+        a pass per filter). Which filters a record passes depends only on the fields the
+        filters read: it is worked out once per distinct tuple of those values.
+        """
+        fields: set[str] = set()
+        self._plans: dict[str, _PeriodPlan] = {}
+        for req, when, share_of, applies_if in self.requirements:
+            plan = self._plans.get(req.period)
+            if plan is None:
+                plan = self._plans[req.period] = _PeriodPlan()
+            slot = None
+            if req.measure in _SUMMED:
+                key = self._filter_keys[req.id]
+                if key not in plan.index:
+                    plan.index[key] = len(plan.filters)
+                    plan.filters.append(when)
+                    plan.needs.append(set())
+                    fields |= condition_fields(req.when)
+                # Where the actual value is: sums[filter][variant]
+                variant = _VARIANT[(req.measure, req.include)]
+                slot = (plan.index[key], variant)
+                plan.needs[slot[0]].add(_GROUP[variant])
+            always = req.applies_if is None or not req.applies_if
+            plan.checks.append((req, when, share_of, None if always else applies_if, slot))
+        self._sig_fields: tuple[str, ...] = tuple(sorted(fields))
+        self._sig_of: Callable[[Mapping[str, Any]], tuple] | None = None
+        if len(self._sig_fields) > 1:
+            self._sig_of = itemgetter(*self._sig_fields)
+        elif self._sig_fields:
+            only = self._sig_fields[0]
+            self._sig_of = lambda facts: (facts[only],)
 
     # -- public API -------------------------------------------------------------------
 
@@ -192,58 +280,71 @@ class Policy:
             raise
 
     def _evaluate_teacher(self, tid, teacher, raw_records, as_of):
-        records = self.parse_records(raw_records)
+        facts_list = self.parser.parse_facts(raw_records)
         profile = _teacher_facts(teacher)
-        contributions = [self._contribute(rec) for rec in records]
+        contribute = self._contribute
+        contributions = [contribute(facts) for facts in facts_list]
         if as_of is None:
-            as_of = max((c.record.date for c in contributions), default=dt.date.today())
+            as_of = max((c.date for c in contributions), default=dt.date.today())
         for gate in self.gates:
             gate.apply(contributions, teacher.get("school"), self)
-        ordered = sorted(contributions, key=lambda c: (c.record.date, c.record.id))
-        for cap in self.caps:
-            cap.apply(ordered, self)
+        if self.caps:
+            ordered = sorted(contributions, key=_date_and_id)
+            for cap in self.caps:
+                cap.apply(ordered, self)
         return self._report(tid, profile, contributions, as_of)
 
     # -- internals --------------------------------------------------------------------
 
     def _periods_of(self, day: dt.date) -> dict[str, Period]:
         """Every period containing ``day``, by type; shared, read-only, cached per date."""
+        return self._dated(day)[0]
+
+    def _dated(self, day: dt.date) -> tuple[dict[str, Period], tuple]:
+        """The periods containing ``day`` by type, and ((type, label), period) of the
+        reported types and the cycle; shared, read-only, cached per date."""
         hit = self._period_cache.get(day)
         if hit is None:
-            hit = {name: ptype.period_of(day) for name, ptype in self.period_types.items()}
+            periods = {name: ptype.period_of(day) for name, ptype in self.period_types.items()}
             if self.cycle is not None:
-                hit["cycle"] = self.cycle.period_of(day)
+                periods["cycle"] = self.cycle.period_of(day)
+            names = [*self.report_periods, *(["cycle"] if self.cycle is not None else [])]
+            keys = tuple(((name, periods[name].label), periods[name]) for name in names)
+            hit = (periods, keys)
             if len(self._period_cache) < 50_000:
                 self._period_cache[day] = hit
         return hit
 
-    def _contribute(self, record: BaseRecord) -> Contribution:
-        facts = record_facts(record)
-        grade = facts.get("grade")
-        if grade is None and facts.get("score") is not None:
-            grade = self.grade_of(facts["score"])
-            facts["grade"] = grade
+    def _contribute(self, facts: dict[str, Any]) -> Contribution:
+        rules, dispatch, workflow_field, kind_label = self._kinds[facts["kind"]]
+        if facts.get("grade") is None:
+            score = facts.get("score")
+            if score is not None:
+                facts["grade"] = self.grade_of(score)
+        status = facts[workflow_field]
+        periods, report_keys = self._dated(facts["date"])
         c = Contribution(
-            record=record,
-            facts=facts,
-            rule=None,
-            eligible=record.workflow_status in self.counted_statuses,
-            count=int(facts.get("count") or 1),
-            mode=facts.get("mode"),
-            module=facts.get("module"),
-            self_selected=bool(facts.get("self_selected")),
+            facts,
+            status in self.counted_statuses,
+            int(facts.get("count") or 1),
+            periods,
+            report_keys,
         )
-        c.periods = self._periods_of(record.date)
-        rule = next((r for r in self.rules_by_kind.get(record.kind, ()) if r.matches(facts)), None)
+        if dispatch is not None:
+            field, table, otherwise = dispatch
+            rule = table.get(facts.get(field), otherwise)
+        else:
+            rule = None
+            for r in rules:
+                if r.matches(facts):
+                    rule = r
+                    break
         c.rule = rule
         if not c.eligible:
-            status = record.workflow_status
             c.not_counted(STATUS_REASON.format(status=STATUS_LABELS.get(status, status)))
             return c
         if rule is None:
-            from .records import KIND_LABELS
-
-            c.not_counted(NO_RULE_REASON.format(kind=KIND_LABELS.get(record.kind, record.kind)))
+            c.not_counted(NO_RULE_REASON.format(kind=kind_label))
             return c
         rule.apply(c)
         return c
@@ -255,31 +356,59 @@ class Policy:
         contributions: list[Contribution],
         as_of: dt.date,
     ) -> dict[str, Any]:
-        records_out = [_record_out(c) for c in contributions]
+        records_out = []
+        # Each record's members of the reported periods and the cycle, in record order.
+        by_period: dict[tuple[str, str], list[Contribution]] = {}
+        found: dict[tuple[str, str], Period] = {}
+        fields = self._sig_fields
+        sig_of = self._sig_of
+        for c in contributions:
+            records_out.append(_record_out(c))
+            if fields and c.eligible:
+                try:
+                    c.sig = sig_of(c.facts)
+                except KeyError:
+                    get = c.facts.get
+                    c.sig = tuple([get(name) for name in fields])
+            for key, p in c.report_keys:
+                members = by_period.get(key)
+                if members is None:
+                    by_period[key] = [c]
+                    found[key] = p
+                else:
+                    members.append(c)
         # Periods the records fall in, plus the as-of date's, for every reported type.
-        wanted: dict[tuple[dt.date, str], Period] = {}
+        wanted: dict[tuple[str, str], Period] = {}
         for name in self.report_periods:
             p = self.period_types[name].period_of(as_of)
-            wanted[(p.start, name)] = p
-            for c in contributions:
-                p = c.periods[name]
-                wanted[(p.start, name)] = p
+            wanted[(name, p.label)] = p
+        for key, p in found.items():
+            if key[0] != "cycle":
+                wanted[key] = p
         order = {name: i for i, name in enumerate(self.report_periods)}
         periods = sorted(wanted.values(), key=lambda p: (p.start, order[p.type]))
-        by_period: dict[tuple[str, str], list[Contribution]] = defaultdict(list)
-        for c in contributions:
-            for name, p in c.periods.items():
-                by_period[(name, p.label)].append(c)
-        periods_out = []
-        for p in periods:
-            members = by_period.get((p.type, p.label), [])
-            periods_out.append(self._period_out(p, members, profile, as_of))
+        periods_out = [
+            self._period_out(p, by_period.get((p.type, p.label), _NONE), profile, as_of)
+            for p in periods
+        ]
         result: dict[str, Any] = {"id": tid, "records": records_out, "periods": periods_out}
         if self.cycle is not None:
             cp = self.cycle.period_of(as_of)
-            members = by_period.get(("cycle", cp.label), [])
+            members = by_period.get(("cycle", cp.label), _NONE)
             result["cycle"] = self._period_out(cp, members, profile, as_of, cycle=True)
         return result
+
+    def _matches(self, plan: _PeriodPlan, sig: tuple) -> tuple[tuple[int, ...], ...]:
+        """The filters of a period type that records with ``sig`` pass, by what is added
+        up for them (see :class:`_PeriodPlan`)."""
+        hit = plan.cache.get(sig)
+        if hit is None:
+            facts = dict(zip(self._sig_fields, sig, strict=True))
+            passed = [i for i, when in enumerate(plan.filters) if when(facts)]
+            hit = tuple(tuple(i for i in passed if group in plan.needs[i]) for group in range(4))
+            if len(plan.cache) < 10_000:  # a pure function of sig: never stale
+                plan.cache[sig] = hit
+        return hit
 
     def _period_out(
         self,
@@ -290,98 +419,212 @@ class Policy:
         *,
         cycle: bool = False,
     ) -> dict[str, Any]:
-        hours = dict.fromkeys(("total", *MODES), 0.0)
-        credits = dict.fromkeys(("total", *MODES), 0.0)
+        plan = self._plans.get(period.type)
+        nfilters = len(plan.filters) if plan is not None else 0
+        # sums[filter] = [hours, credits, practice (in totals), the same (all), count]
+        sums = [[0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0] for _ in range(nfilters)]
+        cache = plan.cache if nfilters else None
+        hours_total = credits_total = self_selected = 0.0
+        h_online = h_centralized = h_school_based = 0.0
+        c_online = c_centralized = c_school_based = 0.0
         modules = dict.fromkeys(MODULES, 0.0)
-        self_selected = 0.0
         for c in members:
-            if not (c.counted and c.in_totals):
+            if not c.eligible:
+                continue  # neither counted nor counted in
+            counted = c.counted
+            h = c.hours
+            cr = c.credits
+            if counted and c.in_totals:
+                hours_total += h
+                credits_total += cr
+                mode = c.mode
+                if mode == "online":
+                    h_online += h
+                    c_online += cr
+                elif mode == "centralized":
+                    h_centralized += h
+                    c_centralized += cr
+                elif mode == "school_based":
+                    h_school_based += h
+                    c_school_based += cr
+                if cycle:
+                    if c.module in modules:
+                        modules[c.module] += cr
+                    if c.self_selected:
+                        self_selected += cr
+            if cache is None:
                 continue
-            hours["total"] += c.hours
-            credits["total"] += c.credits
-            if c.mode in hours:
-                hours[c.mode] += c.hours
-                credits[c.mode] += c.credits
-            if c.module in modules:
-                modules[c.module] += c.credits
-            if c.self_selected:
-                self_selected += c.credits
-        hours = {k: r2(v) for k, v in hours.items()}
-        credits = {k: r2(v) for k, v in credits.items()}
+            hit = cache.get(c.sig)
+            if hit is None:
+                hit = self._matches(plan, c.sig)
+            in_totals, practice, every, count = hit
+            if counted:
+                if c.in_totals:
+                    for i in in_totals:
+                        acc = sums[i]
+                        acc[0] += h
+                        acc[1] += cr
+                    for i in practice:
+                        sums[i][2] += c.practice_hours
+                for i in every:
+                    acc = sums[i]
+                    acc[3] += h
+                    acc[4] += cr
+                    acc[5] += c.practice_hours
+            for i in count:
+                sums[i][6] += c.count
+        # r2 inline: round to 2 decimals, folding -0.0 into 0.0
+        credits = {
+            "total": round(credits_total + 0.0, 2) or 0.0,
+            "online": round(c_online + 0.0, 2) or 0.0,
+            "centralized": round(c_centralized + 0.0, 2) or 0.0,
+            "school_based": round(c_school_based + 0.0, 2) or 0.0,
+        }
         out: dict[str, Any] = {
             "period": period.label,
             "type": period.type,
             "start": period.start.isoformat(),
             "end": period.end.isoformat(),
-            "hours": hours,
+            "hours": {
+                "total": round(hours_total + 0.0, 2) or 0.0,
+                "online": round(h_online + 0.0, 2) or 0.0,
+                "centralized": round(h_centralized + 0.0, 2) or 0.0,
+                "school_based": round(h_school_based + 0.0, 2) or 0.0,
+            },
             "credits": credits,
         }
         if cycle:
             credits["self_selected"] = r2(self_selected)
             out["modules"] = {m: r2(v) for m, v in modules.items()}
         checks = []
-        sums: dict[tuple[str, str], tuple[float, float, float, float]] = {}
-        for req, when, share_of, applies_if in self.requirements:
-            if req.period != period.type:
-                continue
-            if not applies_if(profile):
-                continue
-            if req.current_period_only and not period.contains(as_of):
-                continue
-            checks.append(self._check(req, when, share_of, members, sums))
+        if plan is not None:
+            current = None
+            for req, when, share_of, applies_if, slot in plan.checks:
+                if applies_if is not None and not applies_if(profile):
+                    continue
+                if req.current_period_only:
+                    if current is None:
+                        current = period.contains(as_of)
+                    if not current:
+                        continue
+                if slot is None:
+                    actual = MEASURES[req.measure](req, when, share_of, members)
+                else:
+                    actual = sums[slot[0]][slot[1]]
+                checks.append(_check(req, actual))
         out["requirements"] = checks
         out["compliant"] = all(c["met"] for c in checks)
         return out
 
-    def _check(self, req, when, share_of, members, sums) -> dict[str, Any]:
-        index = _SUMMED.get(req.measure)
-        if index is None:
-            actual = MEASURES[req.measure](req, when, share_of, members)
-        else:
-            # Requirements often share a filter (e.g. hours and credits of one mode): add up
-            # hours, credits, practice hours and counts once per distinct filter and period.
-            key = (self._filter_keys[req.id], req.include)
-            if key not in sums:
-                sums[key] = _sum_members(members, when, req.include == "all")
-            actual = sums[key][index]
-        met = True
-        shortfall = 0.0
-        if req.min is not None and actual < req.min - 1e-9:
-            met = False
-            shortfall = req.min - actual
-        if req.max is not None and actual > req.max + 1e-9:
-            met = False
-            shortfall = actual - req.max
-        check: dict[str, Any] = {
-            "id": req.id,
-            "label": req.label,
-            "measure": req.measure,
-            "met": met,
-            "actual": r2(actual) if req.measure != "share" else round(actual, 4),
-            "shortfall": r2(shortfall) if req.measure != "share" else round(shortfall, 4),
-        }
-        if req.min is not None:
-            check["required"] = req.min
-        if req.max is not None:
-            check["maximum"] = req.max
-        return check
+
+class _PeriodPlan:
+    """The requirements of one period type, compiled.
+
+    ``filters`` are the distinct ``when`` of summed requirements; ``needs[i]`` says what
+    is added up for filter ``i``: 0 hours and credits in totals, 1 practice hours in
+    totals, 2 hours, credits and practice hours of every counted record (``include:
+    all``), 3 counts. ``cache`` maps a record's values of the filtered fields to the
+    filters it passes, by need.
+    """
+
+    __slots__ = ("cache", "checks", "filters", "index", "needs")
+
+    def __init__(self) -> None:
+        self.filters: list[Callable[[Mapping[str, Any]], bool]] = []
+        self.index: dict[Any, int] = {}
+        self.needs: list[set[int]] = []
+        self.checks: list[tuple] = []
+        self.cache: dict[tuple, tuple[tuple[int, ...], ...]] = {}
 
 
-_SUMMED = {"hours": 0, "credits": 1, "practice_hours": 2, "count": 3}
+_NONE: list[Contribution] = []
 
 
-def _sum_members(members, when, include_all: bool) -> tuple[float, float, float, float]:
-    """Hours, credits, practice hours of counted members and the count of eligible ones."""
-    hours = credits = practice = count = 0.0
-    for c in members:
-        if not c.eligible or not when(c.facts):
-            continue
-        count += c.count
-        if c.counted and (c.in_totals or include_all):
-            hours += c.hours
-            credits += c.credits
-            practice += c.practice_hours
-    return hours, credits, practice, count
+_date_and_id = attrgetter("date", "id")
+
+
+def _dispatch(rules) -> tuple[str, dict[Any, CompiledCreditRule], Any] | None:
+    """(field, {value: rule}, rule for other values) when every rule of a kind is chosen by
+    the value of one field (``when: {mode: online}``), or is the catch-all: the first
+    matching rule is then one dict lookup. None for any other form of ``when``."""
+    field = None
+    table: dict[Any, CompiledCreditRule] = {}
+    for rule in rules:
+        when = rule.spec.when
+        if not when:
+            return (field or "kind"), table, rule  # the rules after it never match
+        if len(when) != 1:
+            return None
+        ((name, value),) = when.items()
+        name = str(name)
+        if name in {"any_of", "all_of", "not"} or isinstance(value, Mapping | list):
+            return None
+        try:
+            hash(value)
+        except TypeError:
+            return None
+        if value != value or (field is not None and name != field):  # NaN never matches
+            return None
+        field = name
+        table.setdefault(value, rule)
+    return (field or "kind"), table, None
+
+
+def _check(req, actual: float) -> dict[str, Any]:
+    met = True
+    shortfall = 0.0
+    low = req.min
+    high = req.max
+    if low is not None and actual < low - 1e-9:
+        met = False
+        shortfall = low - actual
+    if high is not None and actual > high + 1e-9:
+        met = False
+        shortfall = actual - high
+    if req.measure != "share":
+        actual = round(actual + 0.0, 2) or 0.0  # r2
+        shortfall = round(shortfall + 0.0, 2) or 0.0 if shortfall else 0.0
+    else:
+        actual = round(actual, 4)
+        shortfall = round(shortfall, 4)
+    check: dict[str, Any] = {
+        "id": req.id,
+        "label": req.label,
+        "measure": req.measure,
+        "met": met,
+        "actual": actual,
+        "shortfall": shortfall,
+    }
+    if low is not None:
+        check["required"] = low
+    if high is not None:
+        check["maximum"] = high
+    return check
+
+
+_SUMMED = {"hours", "credits", "practice_hours", "count"}
+# (measure, include) -> the index of its sum in a filter's sums (see _period_out).
+_VARIANT = {
+    ("hours", "totals"): 0,
+    ("credits", "totals"): 1,
+    ("practice_hours", "totals"): 2,
+    ("hours", "all"): 3,
+    ("credits", "all"): 4,
+    ("practice_hours", "all"): 5,
+    ("count", "totals"): 6,
+    ("count", "all"): 6,
+}
+# variant -> what is added up for it (see _PeriodPlan)
+_GROUP = {0: 0, 1: 0, 2: 1, 3: 2, 4: 2, 5: 2, 6: 3}
+
+
+def _canonical(value: Any) -> Any:
+    """A hashable form of a condition that is equal exactly when the conditions are."""
+    if isinstance(value, Mapping):
+        return ("map", tuple(sorted((str(k), _canonical(v)) for k, v in value.items())))
+    if isinstance(value, list):
+        return ("list", tuple(_canonical(v) for v in value))
+    return value
 
 
 def _has_ext(spec: PolicyFile) -> bool:
@@ -408,12 +651,12 @@ def _teacher_facts(teacher: Mapping[str, Any]) -> dict[str, Any]:
 
 def _record_out(c: Contribution) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "id": c.record.id,
-        "kind": c.record.kind,
-        "date": c.record.date.isoformat(),
+        "id": c.id,
+        "kind": c.kind,
+        "date": c.date.isoformat(),
         "counted": c.counted,
-        "hours": r2(c.hours),
-        "credits": r2(c.credits),
+        "hours": round(c.hours + 0.0, 2) or 0.0,  # r2, inline
+        "credits": round(c.credits + 0.0, 2) or 0.0,
         "explanation": c.explanation,
     }
     if c.rule is not None:

@@ -18,11 +18,12 @@ Two readings of the contract, taken here:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -31,6 +32,7 @@ from pydantic import (
     create_model,
     model_validator,
 )
+from typing_extensions import TypedDict
 
 from .errors import InputError
 
@@ -49,10 +51,18 @@ NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
 
+RECORD_CONFIG = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
 class BaseRecord(BaseModel):
     """Fields common to every record."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = RECORD_CONFIG
+    # The field holding the review state that decides whether the record counts.
+    workflow_field: ClassVar[str] = "status"
+    # Checks across fields, on the record's values as a mapping: the model and the facts
+    # validator (:func:`_facts_type`) both run it.
+    cross_check: ClassVar[Callable[[Mapping[str, Any]], None] | None] = None
 
     id: Annotated[str, Field(min_length=1)]
     kind: str
@@ -67,11 +77,29 @@ class BaseRecord(BaseModel):
     @property
     def workflow_status(self) -> str:
         """The review state that decides whether the record counts."""
-        return self.status
+        return getattr(self, self.workflow_field)
+
+    @model_validator(mode="after")
+    def _cross_check(self) -> BaseRecord:
+        check = type(self).cross_check
+        if check is not None:
+            check(self.__dict__)
+        return self
+
+
+def _check_training(r: Mapping[str, Any]) -> None:
+    if (r["hours"] is None) == (r["days"] is None):
+        raise ValueError("give exactly one of hours or days")
+    if r["score"] is not None and r["grade"] is not None:
+        raise ValueError("give score or grade, not both")
+    if r["school_based_category"] is not None and r["mode"] != "school_based":
+        raise ValueError("school_based_category is only for mode school_based")
 
 
 class Training(BaseRecord):
     """培训项目: a training in one of the three modes."""
+
+    cross_check = staticmethod(_check_training)
 
     kind: Literal["training"]
     mode: Mode
@@ -83,29 +111,20 @@ class Training(BaseRecord):
     attendance: Attendance = "full"
     school_based_category: Literal["activity", "outcome"] | None = None
 
-    @model_validator(mode="after")
-    def _check(self) -> Training:
-        if (self.hours is None) == (self.days is None):
-            raise ValueError("give exactly one of hours or days")
-        if self.score is not None and self.grade is not None:
-            raise ValueError("give score or grade, not both")
-        if self.school_based_category is not None and self.mode != "school_based":
-            raise ValueError("school_based_category is only for mode school_based")
-        return self
+
+def _check_new_teacher_training(r: Mapping[str, Any]) -> None:
+    if r["practice_hours"] > r["hours"]:
+        raise ValueError("practice_hours cannot exceed hours")
 
 
 class NewTeacherTraining(BaseRecord):
     """新教师上岗培训: first-year induction."""
 
+    cross_check = staticmethod(_check_new_teacher_training)
+
     kind: Literal["new_teacher_training"]
     hours: NonNegative
     practice_hours: NonNegative = 0.0
-
-    @model_validator(mode="after")
-    def _check(self) -> NewTeacherTraining:
-        if self.practice_hours > self.hours:
-            raise ValueError("practice_hours cannot exceed hours")
-        return self
 
 
 class Studio(BaseRecord):
@@ -149,15 +168,13 @@ class DegreeStudy(BaseRecord):
 class ActivityAttendance(BaseRecord):
     """校本研修活动出勤: one teacher at one school-based session."""
 
+    workflow_field = "review_status"
+
     kind: Literal["activity_attendance"]
     status: Literal["present", "leave", "absent", "makeup"]  # type: ignore[assignment]
     review_status: str = "certified"
     activity: Annotated[str, Field(min_length=1)]
     hours: NonNegative | None = None
-
-    @property
-    def workflow_status(self) -> str:
-        return self.review_status
 
 
 class LessonObservation(BaseRecord):
@@ -238,7 +255,12 @@ class Award(BaseRecord):
 
     @property
     def award_group(self) -> str:
-        return "A" if self.category in AWARD_GROUP_A else "B"
+        return award_group(self.category)
+
+
+def award_group(category: str) -> str:
+    """Group A (优质课、项目、课程) or B (the other categories) of an award."""
+    return "A" if category in AWARD_GROUP_A else "B"
 
 
 class Publication(BaseRecord):
@@ -262,19 +284,20 @@ class ResearchOutput(BaseRecord):
     output: Literal["design", "courseware", "case", "paper", "course"]
 
 
+def _check_reading(r: Mapping[str, Any]) -> None:
+    if (r["hours"] is None) == (r["credits"] is None):
+        raise ValueError("give exactly one of hours or credits")
+
+
 class Reading(BaseRecord):
     """读书实践 (兰州): hours or credits; ``program`` tells reading practice from humanities."""
+
+    cross_check = staticmethod(_check_reading)
 
     kind: Literal["reading"]
     hours: NonNegative | None = None
     credits: NonNegative | None = None
     program: Literal["practice", "humanities"] = "practice"
-
-    @model_validator(mode="after")
-    def _check(self) -> Reading:
-        if (self.hours is None) == (self.credits is None):
-            raise ValueError("give exactly one of hours or credits")
-        return self
 
 
 RECORD_MODELS: dict[str, type[BaseRecord]] = {
@@ -365,6 +388,23 @@ def _build_models(extensions: Mapping[str, Any] | None) -> dict[str, type[BaseRe
     return models
 
 
+def _facts_type(model: type[BaseRecord]) -> Any:
+    """A ``TypedDict`` with the model's fields (same types, constraints, defaults and config)
+    and its cross-field check: validating into it gives the facts dict directly."""
+    fields = {name: Annotated[f.annotation, f] for name, f in model.model_fields.items()}
+    typed = TypedDict(model.__name__ + "Facts", fields)  # type: ignore[operator]
+    typed.__pydantic_config__ = RECORD_CONFIG  # type: ignore[attr-defined]
+    check = model.cross_check
+    if check is None:
+        return typed
+
+    def checked(facts: dict[str, Any]) -> dict[str, Any]:
+        check(facts)
+        return facts
+
+    return Annotated[typed, AfterValidator(checked)]
+
+
 class RecordParser:
     """Validates raw record mappings into record models for one vocabulary."""
 
@@ -375,6 +415,12 @@ class RecordParser:
         # the records are validated one by one again to word the error precisely.
         union = Union[tuple(self.models.values())]  # noqa: UP007 - built at run time
         self._list_adapter = TypeAdapter(list[Annotated[union, Field(discriminator="kind")]])
+        # The same vocabulary validated into plain dicts (the engine's facts): no model
+        # instance and no copy per record. Anything it refuses goes through the models.
+        facts_union = Union[tuple(_facts_type(m) for m in self.models.values())]  # noqa: UP007
+        self._facts_adapter = TypeAdapter(list[Annotated[facts_union, Field(discriminator="kind")]])
+        self.workflow_fields = {kind: m.workflow_field for kind, m in self.models.items()}
+        self._award_kinds = frozenset(k for k, m in self.models.items() if issubclass(m, Award))
 
     def parse(self, raw: Any, position: int | None = None) -> BaseRecord:
         """Validate one record; raise :class:`InputError` naming the record and field."""
@@ -425,6 +471,22 @@ class RecordParser:
             records.append(rec)
         return records
 
+    def parse_facts(self, raws: list[Any]) -> list[dict[str, Any]]:
+        """Validate a list of records like :meth:`parse_many`, returning each record's
+        facts (:func:`record_facts`) instead of a model: new dicts the caller may change."""
+        try:
+            facts = self._facts_adapter.validate_python(raws)
+        except ValidationError:
+            # Word the error as the models do (or accept what only they accept).
+            return [record_facts(r) for r in self.parse_many(raws)]
+        if len({f["id"] for f in facts}) != len(facts):
+            return [record_facts(r) for r in self.parse_many(raws)]
+        if self._award_kinds:
+            for f in facts:
+                if f["kind"] in self._award_kinds:
+                    _award_facts(f)
+        return facts
+
 
 def _input_error(exc: ValidationError, label: str, raw: Mapping[str, Any]) -> InputError:
     err = exc.errors(include_url=False)[0]
@@ -470,8 +532,13 @@ def record_facts(record: BaseRecord) -> dict[str, Any]:
     """A record's fields as a plain dict, for conditions."""
     facts = dict(record.__dict__)
     if isinstance(record, Award):
-        facts["award_group"] = record.award_group
-        facts.setdefault("entry", None)
-        if facts["entry"] is None:
-            facts["entry"] = record.id
+        _award_facts(facts)
     return facts
+
+
+def _award_facts(facts: dict[str, Any]) -> None:
+    """An award's derived facts: its group, and its entry (the record itself if not given)."""
+    facts["award_group"] = award_group(facts["category"])
+    facts.setdefault("entry", None)
+    if facts["entry"] is None:
+        facts["entry"] = facts["id"]

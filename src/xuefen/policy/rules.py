@@ -43,13 +43,25 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 
+_FMT_CACHE: dict[float, str] = {}
+
+
 def fmt(x: float) -> str:
     """A number as people write it: 30, 1.5, 0.15 (at most 4 decimals)."""
-    return f"{round(x, 4) + 0.0:.12g}"
+    text = _FMT_CACHE.get(x)
+    if text is None:
+        text = f"{round(x, 4) + 0.0:.12g}"
+        if len(_FMT_CACHE) < 4096:  # a pure function of the value: never stale
+            _FMT_CACHE[x] = text
+    return text
 
 
 class CompiledCreditRule:
-    """One credit rule of a policy, compiled."""
+    """One credit rule of a policy, compiled.
+
+    Where hours, rate and performance come from is decided here, once: :meth:`apply` calls
+    one precompiled function for each, and table values come with their text ready.
+    """
 
     def __init__(self, spec: CreditRule, policy: Policy):
         self.spec = spec
@@ -68,117 +80,183 @@ class CompiledCreditRule:
         rate = spec.rate
         # Ranges either apply to every record or depend on the ``by`` field (e.g. level).
         self._range_by_key = rate is not None and isinstance(rate.range, dict)
+        self._hours_of = self._compile_hours()
+        self._rate_of = self._compile_rate() if rate is not None else self._no_rate
+        self._perf_texts: dict[Any, tuple[float, str]] = {}
+        perf = spec.performance
+        if perf is not None:
+            keys = [*perf.table, *self._labels.get(perf.by, {}), *(perf.labels or {})]
+            for key in keys:
+                self._perf_texts[key] = self._perf_text(key)
+        self._note = f"；{spec.note}" if spec.note else ""
+        self._assign = spec.assign
+        self._in_totals = spec.in_totals
+        self._credits_field = spec.credits_field
+        self._perf_by = perf.by if perf is not None else None
 
     def _label(self, field: str, value: Any, own: Mapping[str, str] | None) -> str:
         if own and value in own:
             return own[value]
         return self._labels.get(field, {}).get(value, str(value))
 
+    def _perf_text(self, key: Any) -> tuple[float, str]:
+        p = self.spec.performance
+        perf = p.table.get(key, 0.0)
+        return perf, f" × (1 + {fmt(perf)} {self._label(p.by, key, p.labels)})"
+
     def _missing(self, c: Contribution, field: str, what: str) -> InputError:
         return InputError(
             f"{what} is required by policy {self.policy_id} (rule {self.id})",
-            record=c.record.id,
+            record=c.id,
             field=field,
         )
 
-    def _hours(self, c: Contribution) -> tuple[float, str]:
+    def _compile_hours(self) -> Callable[[Contribution], tuple[float, str]]:
+        """``c`` → (hours, text), for where this rule takes its hours from."""
         h = self.spec.hours
-        f = c.facts
         if h.fixed is not None:
-            return h.fixed, f"{fmt(h.fixed)} h"
+            fixed = (h.fixed, f"{fmt(h.fixed)} h")
+            return lambda c: fixed
         if h.by is not None:
-            key = f.get(h.by)
-            if key not in h.table:
-                raise InputError(
-                    f"no hours for {key!r} under policy {self.policy_id} "
-                    f"(one of: {', '.join(h.table)})",
-                    record=c.record.id,
-                    field=h.by,
-                )
-            value = h.table[key]
-            return value, f"{fmt(value)} h（{self._label(h.by, key, h.labels)}）"
-        if h.days_field is not None and f.get(h.days_field) is not None:
-            days = f[h.days_field]
-            value = days * h.hours_per_day
-            return value, f"{fmt(days)} d × {fmt(h.hours_per_day)} h/d = {fmt(value)} h"
-        value = f.get(h.field) if h.field else None
-        if value is None:
-            if h.default is None:
-                raise self._missing(c, h.field or "hours", "hours")
-            value = h.default
-        return value, f"{fmt(value)} h"
+            by = h.by
+            table = {
+                key: (value, f"{fmt(value)} h（{self._label(by, key, h.labels)}）")
+                for key, value in h.table.items()
+            }
 
-    def _rate(self, c: Contribution) -> tuple[float, str]:
+            def by_table(c: Contribution) -> tuple[float, str]:
+                key = c.facts.get(by)
+                hit = table.get(key)
+                if hit is None:
+                    raise InputError(
+                        f"no hours for {key!r} under policy {self.policy_id} "
+                        f"(one of: {', '.join(h.table)})",
+                        record=c.id,
+                        field=by,
+                    )
+                return hit
+
+            return by_table
+        field = h.field
+        days_field = h.days_field
+        per_day = h.hours_per_day
+        default = h.default
+
+        def from_fields(c: Contribution) -> tuple[float, str]:
+            f = c.facts
+            if days_field is not None:
+                days = f.get(days_field)
+                if days is not None:
+                    value = days * per_day
+                    return value, f"{fmt(days)} d × {fmt(per_day)} h/d = {fmt(value)} h"
+            value = f.get(field) if field else None
+            if value is None:
+                if default is None:
+                    raise self._missing(c, field or "hours", "hours")
+                value = default
+            return value, f"{fmt(value)} h"
+
+        return from_fields
+
+    def _no_rate(self, c: Contribution) -> tuple[float, str]:
+        # A rule with a credits_field and no rate, on a record without that field: fails
+        # as it always did (AttributeError on the missing rate spec).
+        rate: Any = self.spec.rate
+        return rate.by
+
+    def _compile_rate(self) -> Callable[[Contribution], tuple[float, str]]:
+        """``c`` → (rate, text), for where this rule takes its rate from."""
         r = self.spec.rate
-        f = c.facts
-        key = f.get(r.by) if r.by else None
-        if r.field is not None and f.get(r.field) is not None:
-            value = f[r.field]
-            bounds = r.range.get(key) if self._range_by_key else r.range
-            if bounds is not None and not (bounds[0] - 1e-9 <= value <= bounds[1] + 1e-9):
-                scope = f" for {key}" if key else ""
-                raise InputError(
-                    f"{fmt(value)} is outside {fmt(bounds[0])}–{fmt(bounds[1])}"
-                    f" allowed{scope} by policy {self.policy_id} (rule {self.id})",
-                    record=c.record.id,
-                    field=r.field,
-                )
-            return value, fmt(value)
-        if r.table is not None:
-            if key in r.table:
-                return r.table[key], fmt(r.table[key])
-            if r.default is None:
-                raise self._missing(c, r.by, f"{r.by} (one of: {', '.join(r.table)})")
-            return r.default, fmt(r.default)
-        if r.fixed is not None:
-            return r.fixed, fmt(r.fixed)
-        if r.default is not None:
-            return r.default, fmt(r.default)
-        raise self._missing(c, r.field, r.field)
+        field = r.field
+        by = r.by
+        ranges = r.range
+        by_key = self._range_by_key
+        table = (
+            {key: (value, fmt(value)) for key, value in r.table.items()}
+            if r.table is not None
+            else None
+        )
+        default = (r.default, fmt(r.default)) if r.default is not None else None
+        fallback = (r.fixed, fmt(r.fixed)) if r.fixed is not None else default
+
+        def rate_of(c: Contribution) -> tuple[float, str]:
+            f = c.facts
+            if field is not None:
+                value = f.get(field)
+                if value is not None:
+                    key = f.get(by) if by else None
+                    bounds = ranges.get(key) if by_key else ranges
+                    if bounds is not None and not (bounds[0] - 1e-9 <= value <= bounds[1] + 1e-9):
+                        scope = f" for {key}" if key else ""
+                        raise InputError(
+                            f"{fmt(value)} is outside {fmt(bounds[0])}–{fmt(bounds[1])}"
+                            f" allowed{scope} by policy {self.policy_id} (rule {self.id})",
+                            record=c.id,
+                            field=field,
+                        )
+                    return value, fmt(value)
+            if table is not None:
+                hit = table.get(f.get(by) if by else None)
+                if hit is not None:
+                    return hit
+                if default is None:
+                    raise self._missing(c, by, f"{by} (one of: {', '.join(r.table)})")
+                return default
+            if fallback is not None:
+                return fallback
+            raise self._missing(c, field, field)
+
+        return rate_of
 
     def apply(self, c: Contribution) -> None:
         """Compute the record's hours and credits, or say why it earns nothing."""
+        facts = c.facts
         for cond, reason in self.requires:
-            if not cond(c.facts):
+            if not cond(facts):
                 c.not_counted(reason)
                 return
-        s = self.spec
-        c.mode = s.assign.mode or c.facts.get("mode")
-        c.module = s.assign.module or c.facts.get("module") or s.assign.module_default
-        if s.assign.self_selected is not None:
-            c.self_selected = s.assign.self_selected
-        c.facts["mode"] = c.mode
-        c.facts["module"] = c.module
-        c.facts["self_selected"] = c.self_selected
-        c.in_totals = s.in_totals
-        if s.credits_field is not None and c.facts.get(s.credits_field) is not None:
-            hours = c.facts.get(s.hours.field) if s.hours.field else None
+        assign = self._assign
+        c.mode = mode = assign.mode or facts.get("mode")
+        c.module = module = assign.module or facts.get("module") or assign.module_default
+        if assign.self_selected is not None:
+            c.self_selected = assign.self_selected
+        facts["mode"] = mode
+        facts["module"] = module
+        facts["self_selected"] = c.self_selected
+        c.in_totals = self._in_totals
+        credits_field = self._credits_field
+        if credits_field is not None and facts.get(credits_field) is not None:
+            hours_field = self.spec.hours.field
+            hours = facts.get(hours_field) if hours_field else None
             c.hours = float(hours or 0.0)
-            c.credits = float(c.facts[s.credits_field])
+            c.credits = float(facts[credits_field])
             c.rate = None
             c.explanation = f"{fmt(c.credits)} 学分（直接登记）"
             c.counted = True
             return
-        hours, hours_text = self._hours(c)
-        rate, rate_text = self._rate(c)
+        hours, hours_text = self._hours_of(c)
+        rate, rate_text = self._rate_of(c)
         perf = 0.0
-        tail = f" × {rate_text}"
-        if s.performance is not None:
-            key = c.facts.get(s.performance.by)
+        tail = " × " + rate_text
+        perf_by = self._perf_by
+        if perf_by is not None:
+            key = facts.get(perf_by)
             if key is not None:
-                perf = s.performance.table.get(key, 0.0)
-                label = self._label(s.performance.by, key, s.performance.labels)
-                tail += f" × (1 + {fmt(perf)} {label})"
+                hit = self._perf_texts.get(key)
+                if hit is None:
+                    hit = self._perf_text(key)
+                perf = hit[0]
+                tail += hit[1]
         hours = round(float(hours), 2)  # shown with 2 decimals; totals add what is shown
         c.hours = hours
         c.rate = rate
         c.perf = perf
         c.tail = tail
         c.credits = round(hours * rate * (1 + perf), 2)
-        c.practice_hours = float(c.facts.get("practice_hours") or 0.0)
-        c.explanation = hours_text + tail
-        if s.note:
-            c.explanation += f"；{s.note}"
+        practice = facts.get("practice_hours")
+        if practice:
+            c.practice_hours = float(practice)
+        c.explanation = hours_text + tail + self._note
         c.counted = True
 
 
@@ -210,10 +288,13 @@ class _RunningCap(ABC):
         s = self.spec
         limit = self.limit()
         used: dict[tuple, float] = defaultdict(float)
+        when = self.when
+        period = s.period
+        group_by = s.group_by
         for c in ordered:
-            if not c.counted or not self.when(c.facts):
+            if not c.counted or not when(c.facts):
                 continue
-            key = _group_key(c, s.period, s.group_by)
+            key = _group_key(c, period, group_by)
             room = max(limit - used[key], 0.0)
             amount = self.amount(c)
             if amount <= room + 1e-9:
@@ -393,7 +474,7 @@ def _missed(req, when, share_of, members):
     missed: set[str] = set()
     made_up: set[str] = set()
     for c in members:
-        if not c.eligible or c.record.kind != "activity_attendance" or not when(c.facts):
+        if not c.eligible or c.kind != "activity_attendance" or not when(c.facts):
             continue
         status = c.facts.get("status")
         if status in {"leave", "absent"}:
