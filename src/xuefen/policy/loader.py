@@ -57,16 +57,20 @@ def load_policy_text(text: str, source: str = "<text>"):
         raise PolicyFileError(str(exc), source=source) from None
 
 
-def load_policy_file(path: str | Path):
-    """Validate and compile a policy file from disk."""
+def read_text_file(path: str | Path) -> str:
+    """A policy or sheet file's text; unreadable or non-UTF-8 files are a PolicyFileError."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except OSError as exc:
         raise PolicyFileError(f"cannot read: {exc.strerror}", source=str(path)) from None
     except UnicodeDecodeError:
         raise PolicyFileError("not UTF-8 text", source=str(path)) from None
-    return load_policy_text(text, source=str(path))
+
+
+def load_policy_file(path: str | Path):
+    """Validate and compile a policy file from disk."""
+    return load_policy_text(read_text_file(path), source=str(path))
 
 
 def _bundled_dir(sub: str | None = None):

@@ -200,8 +200,9 @@ class Extensions(Strict):
     kinds: dict[str, dict[str, Any]] = {}
 
 
-class PolicyFile(Strict):
-    """A whole policy file."""
+class DocumentHeader(Strict):
+    """What every policy and sheet file starts with: what it is, whose, from which source
+    document, and the readings it takes where the source is ambiguous or silent."""
 
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
     name: str
@@ -211,6 +212,11 @@ class PolicyFile(Strict):
     example: bool = False
     description: str | None = None
     readings: list[Reading] = []
+
+
+class PolicyFile(DocumentHeader):
+    """A whole policy file."""
+
     counted_statuses: list[str] = ["certified"]
     grades: list[GradeBand] = []
     periods: dict[str, PeriodSpec]

@@ -20,21 +20,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from .schema import DocumentHeader, Strict
 
 Number = Annotated[float, Field(allow_inf_nan=False)]
 Ident = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Reading(Strict):
-    """A reading the file takes where its source is ambiguous or silent."""
-
-    topic: str
-    text: str
 
 
 class Column(Strict):
@@ -338,18 +329,10 @@ class Bonus(Strict):
     items: Annotated[list[Item], Field(min_length=1)]
 
 
-class SheetFile(Strict):
+class SheetFile(DocumentHeader):
     """A whole sheet file."""
 
-    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
-    name: str
-    region: str
-    source: str
-    version: int = 1
-    example: bool = False
-    description: str | None = None
     subject: Literal["teacher", "school"]
-    readings: list[Reading] = []
     counted_statuses: list[str] = ["certified"]
     hours_per_day: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
     columns: Annotated[list[Column], Field(min_length=1)]

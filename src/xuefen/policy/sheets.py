@@ -26,7 +26,7 @@ from pydantic import ValidationError
 
 from .conditions import compile_condition, condition_fields
 from .errors import InputError, PolicyFileError, UnknownPolicyError
-from .loader import _read_yaml, bundled_ids, bundled_text, validation_message
+from .loader import _read_yaml, bundled_ids, bundled_text, read_text_file, validation_message
 from .records import RECORD_MODELS, record_facts, record_parser
 from .rules import fmt
 from .sheet_schema import (
@@ -908,14 +908,7 @@ def load_sheet_text(text: str, source: str = "<text>") -> Sheet:
 
 def load_sheet_file(path: str | Path) -> Sheet:
     """Validate and compile a sheet file from disk."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise PolicyFileError(f"cannot read: {exc.strerror}", source=str(path)) from None
-    except UnicodeDecodeError:
-        raise PolicyFileError("not UTF-8 text", source=str(path)) from None
-    return load_sheet_text(text, source=str(path))
+    return load_sheet_text(read_text_file(path), source=str(path))
 
 
 @lru_cache(maxsize=32)
