@@ -26,16 +26,6 @@ MODES = [(m.value, m.label) for m in Mode]
 MODULES = [(m.value, m.label) for m in Module]
 
 
-def year_period(standing: Standing | None, year: int) -> dict[str, Any] | None:
-    """The engine's yearly period for ``year`` in the teacher's current result, if any."""
-    if standing is None or not standing.result:
-        return None
-    for period in standing.result.get("periods", []):
-        if period.get("type") == "year" and period["start"][:4] == str(year):
-            return period
-    return None
-
-
 def _requirement_rows(requirements: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """The engine's requirement checks with a bar width for the template (0–100)."""
     rows = []
@@ -115,7 +105,7 @@ def roster_rows(teachers: Sequence[Teacher], as_of: dt.date) -> list[RosterRow]:
         RosterRow(
             teacher=t,
             standing=standings[t.pk],
-            year=year_period(standings[t.pk], as_of.year),
+            year=standings[t.pk].period(as_of, period_type="year"),
         )
         for t in teachers
     ]

@@ -23,7 +23,7 @@ from xuefen.results.services import teacher_result
 from .access import PortalAccessMixin, home_url, region_nodes, roster_schools
 from .filters import RosterFilterForm
 from .htmx import HtmxListMixin
-from .standings import period_view, roster_rows, school_summaries, year_period
+from .standings import period_view, roster_rows, school_summaries
 
 
 class HomeView(PortalAccessMixin, View):
@@ -42,7 +42,7 @@ def teacher_context(user: Any, teacher: Teacher) -> dict[str, Any]:
     as_of = timezone.localdate()
     standing = teacher_result(teacher, as_of=as_of)
     result = standing.result or {}
-    current = year_period(standing, as_of.year)
+    current = standing.period(as_of, period_type="year")
     earlier = [
         period_view(p)
         for p in reversed(result.get("periods", []))

@@ -68,12 +68,16 @@ class Standing:
         cycle = (self.result or {}).get("cycle")
         return None if not cycle else bool(cycle.get("compliant"))
 
-    def period(self, day: dt.date | None = None) -> dict[str, Any] | None:
-        """The engine's period containing ``day`` (default: ``as_of``), if any record fell
-        in it."""
-        day = day or self.as_of
+    def period(
+        self, day: dt.date | None = None, period_type: str | None = None
+    ) -> dict[str, Any] | None:
+        """The engine's period containing ``day`` (default: ``as_of``), of the given
+        ``period_type`` (``year``, ``semester``…; default: any), if reported."""
+        day = (day or self.as_of).isoformat()
         for period in (self.result or {}).get("periods", []):
-            if period["start"] <= day.isoformat() <= period["end"]:
+            if period_type is not None and period.get("type") != period_type:
+                continue
+            if period["start"] <= day <= period["end"]:
                 return period
         return None
 
