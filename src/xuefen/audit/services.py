@@ -53,6 +53,30 @@ def diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[dict, dict]:
     return {k: old.get(k) for k in keys if k in old}, {k: new.get(k) for k in keys if k in new}
 
 
+def audit_entry(
+    *,
+    actor: Any,
+    event: Event | str,
+    target: models.Model,
+    node: Any = None,
+    old: Mapping[str, Any] | None = None,
+    new: Mapping[str, Any] | None = None,
+    reason: str = "",
+) -> AuditEntry:
+    """One audit entry, not yet saved: :func:`audit_log` or :func:`audit_log_bulk` write it."""
+    return AuditEntry(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        event=str(event),
+        target_type=ContentType.objects.get_for_model(type(target)),
+        target_id=str(target.pk),
+        target_repr=str(target)[:200],
+        node=node,
+        old_values=_plain(dict(old or {})),
+        new_values=_plain(dict(new or {})),
+        reason=reason,
+    )
+
+
 def audit_log(
     *,
     actor: Any,
@@ -67,16 +91,22 @@ def audit_log(
 
     Must be called inside the service's ``transaction.atomic`` block, after the change.
     """
-    entry = AuditEntry.objects.create(
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        event=str(event),
-        target_type=ContentType.objects.get_for_model(type(target)),
-        target_id=str(target.pk),
-        target_repr=str(target)[:200],
-        node=node,
-        old_values=_plain(dict(old or {})),
-        new_values=_plain(dict(new or {})),
-        reason=reason,
+    entry = audit_entry(
+        actor=actor, event=event, target=target, node=node, old=old, new=new, reason=reason
     )
+    entry.save()
     transaction.on_commit(lambda: business_event.send(sender=AuditEntry, entry=entry))
     return entry
+
+
+def audit_log_bulk(entries: list[AuditEntry]) -> list[AuditEntry]:
+    """Write many entries built by :func:`audit_entry` (imports), in batches, and send
+    :data:`business_event` for each once the transaction commits."""
+    saved = AuditEntry.objects.bulk_create(entries, batch_size=500)
+
+    def send() -> None:
+        for entry in saved:
+            business_event.send(sender=AuditEntry, entry=entry)
+
+    transaction.on_commit(send)
+    return saved

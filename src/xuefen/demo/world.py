@@ -22,15 +22,13 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xuefen.audit.choices import Event
-from xuefen.audit.models import AuditEntry
-from xuefen.audit.services import snapshot
+from xuefen.audit.services import audit_entry, audit_log_bulk, snapshot
 from xuefen.catalog.models import Project
 from xuefen.catalog.services import (
     institution_approve,
@@ -810,22 +808,18 @@ class WorldBuilder:
         except InputError as exc:  # a bug in this module, not in the user's data
             raise ValidationError(f"demo record invalid: {exc}") from exc
         records = Record.objects.bulk_create([r for r, _f in self.pending], batch_size=500)
-        record_type = ContentType.objects.get_for_model(Record)
-        AuditEntry.objects.bulk_create(
+        audit_log_bulk(
             [
-                AuditEntry(
+                audit_entry(
                     actor=r.entered_by,
                     event=Event.RECORD_CREATE,
-                    target_type=record_type,
-                    target_id=str(r.pk),
-                    target_repr=str(r)[:200],
+                    target=r,
                     node=r.teacher.school,
-                    new_values=snapshot(r, RECORD_FIELDS),
+                    new=snapshot(r, RECORD_FIELDS),
                     reason=IMPORT_REASON,
                 )
                 for r in records
-            ],
-            batch_size=500,
+            ]
         )
         self.built.records = len(records)
 
