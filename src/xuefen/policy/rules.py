@@ -4,8 +4,8 @@
 * ``CAP_CLASSES`` – limits applied in date order (``max_hours``, ``max_credits``,
   ``max_periods``);
 * ``GATE_CLASSES`` – conditions outside the teacher's records (``school_assessment``);
-* ``MEASURES`` – what a requirement adds up (hours, credits, count, practice hours, missed
-  sessions, a share).
+* ``MEASURES`` – requirement measures that need a pass of their own (missed sessions, a
+  share); hours, credits, practice hours and counts are summed by the engine's period plan.
 
 Every number a rule produces carries its explanation, e.g. ``30 h × 1 × (1 + 0.15 良)``.
 """
@@ -453,22 +453,6 @@ def _pool(req: Requirement, when: Pred, members: list[Contribution]):
             yield c
 
 
-def _hours(req, when, share_of, members):
-    return sum(c.hours for c in _pool(req, when, members))
-
-
-def _credits(req, when, share_of, members):
-    return sum(c.credits for c in _pool(req, when, members))
-
-
-def _practice(req, when, share_of, members):
-    return sum(c.practice_hours for c in _pool(req, when, members))
-
-
-def _count(req, when, share_of, members):
-    return sum(c.count for c in members if c.eligible and when(c.facts))
-
-
 def _missed(req, when, share_of, members):
     """Sessions missed (leave or absence) with no make-up record for the same activity."""
     missed: set[str] = set()
@@ -493,11 +477,9 @@ def _share(req, when, share_of, members):
     return sum(getattr(c, basis) for c in pool if share_of(c.facts)) / total
 
 
+# hours, credits, practice_hours and count are added up for every requirement of a period
+# in one pass by the engine (engine._PeriodPlan); these measures need a pass of their own.
 MEASURES: dict[str, Callable[..., float]] = {
-    "hours": _hours,
-    "credits": _credits,
-    "practice_hours": _practice,
-    "count": _count,
     "missed_sessions": _missed,
     "share": _share,
 }
