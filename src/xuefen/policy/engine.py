@@ -150,9 +150,6 @@ class Policy:
             )
             for r in spec.requirements
         ]
-        # Requirements with equal filters share their sums: the key compares like the
-        # predicates do (a date and its text are different filters).
-        self._filter_keys = {r.id: _canonical(r.when) for r in spec.requirements}
         # Per kind: its credit rules, their dispatch table if they are chosen by one field's
         # value (see _dispatch), the field holding its review state, its label.
         self._kinds = {
@@ -182,7 +179,9 @@ class Policy:
                 plan = self._plans[req.period] = _PeriodPlan()
             slot = None
             if req.measure in _SUMMED:
-                key = self._filter_keys[req.id]
+                # Requirements with equal filters share their sums: the key compares like
+                # the predicates do (a date and its text are different filters).
+                key = _canonical(req.when)
                 if key not in plan.index:
                     plan.index[key] = len(plan.filters)
                     plan.filters.append(when)
