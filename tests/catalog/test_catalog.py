@@ -17,6 +17,7 @@ from xuefen.catalog.services import (
     project_reject,
     project_update,
 )
+from xuefen.records.services import record_certify
 from xuefen.results.services import teacher_result
 
 AS_OF = dt.date(2023, 12, 31)
@@ -61,7 +62,11 @@ def test_project_rights(people):
     with pytest.raises(PermissionDenied):
         _project(people, actor=people.teacher_a.user, publisher=people.school_a)
     school_project = _project(
-        people, actor=people.school_admin_a, publisher=people.school_a, level="school"
+        people,
+        actor=people.school_admin_a,
+        publisher=people.school_a,
+        level="school",
+        credit_per_hour=1,  # 普洱: a school-level centralized training earns 1 per hour
     )
     with pytest.raises(PermissionDenied):  # schools do not approve their own projects
         project_approve(actor=people.school_admin_a, project=school_project)
@@ -125,7 +130,12 @@ def test_institution_lifecycle_audit(people):
     ]
 
 
-def test_unapproved_project_or_institution_earns_nothing(people, make_record):
+def test_records_of_unapproved_projects_are_not_certified_and_certified_ones_stay(
+    people, make_record
+):
+    """A record of an unapproved project (or institution) cannot be certified; once
+    certified, withdrawing the approval or editing the project no longer changes it:
+    certified means frozen (issue 6, defect 1)."""
     project = _project(people, institution=people.institution)
     record = make_record(
         people.teacher_a,
@@ -134,17 +144,90 @@ def test_unapproved_project_or_institution_earns_nothing(people, make_record):
         fields={"score": 95},
         level="",
         project=project,
-        status="certified",
+        status="submitted",
     )
-    verdict = teacher_result(people.teacher_a, as_of=AS_OF).records[str(record.pk)]
-    assert verdict["counted"] is False and verdict["credits"] == 0
-    assert "审批" in verdict["explanation"]
+    with pytest.raises(ValidationError) as err:
+        record_certify(actor=people.county_admin, record=record)
+    assert "project" in err.value.message_dict
+    with pytest.raises(ValidationError):
+        make_record(
+            people.teacher_a,
+            actor=people.county_admin,
+            fields={"score": 90},
+            level="",
+            project=project,
+            status="certified",
+        )
 
     project_approve(actor=people.county_admin, project=project)
+    record_certify(actor=people.county_admin, record=record)
     verdict = teacher_result(people.teacher_a, as_of=AS_OF).records[str(record.pk)]
     assert verdict["counted"] is True
     assert verdict["credits"] == pytest.approx(12 * 1.5 * 1.2)  # 优 +0.2
 
     institution_revoke(actor=people.county_admin, institution=people.institution, reason="停办")
     verdict = teacher_result(people.teacher_a, as_of=AS_OF).records[str(record.pk)]
-    assert verdict["counted"] is False
+    assert verdict["counted"] is True
+    assert verdict["credits"] == pytest.approx(12 * 1.5 * 1.2)
+    later = make_record(
+        people.teacher_a,
+        actor=people.county_admin,
+        fields={"score": 90},
+        level="",
+        project=project,
+        status="submitted",
+    )
+    with pytest.raises(ValidationError):
+        record_certify(actor=people.county_admin, record=later)
+
+
+def test_editing_a_project_leaves_its_certified_records_as_certified(people, make_record):
+    """Defect 1: editing an approved project's days or rate changed every certified record
+    of it (39.6 → 495 credits). Now only records not yet certified follow the project."""
+    project = _project(people)
+    project_approve(actor=people.county_admin, project=project)
+    certified = make_record(
+        people.teacher_a,
+        actor=people.county_admin,
+        fields={"score": 95},
+        level="",
+        project=project,
+        status="certified",
+    )
+    pending = make_record(
+        people.teacher_a,
+        actor=people.county_admin,
+        fields={"score": 95},
+        level="",
+        project=project,
+        status="submitted",
+    )
+    before = teacher_result(people.teacher_a, as_of=AS_OF).records[str(certified.pk)]
+    assert before["credits"] == pytest.approx(12 * 1.5 * 1.2)
+
+    project_update(actor=people.county_admin, project=project, hours=None, days=30)
+    results = teacher_result(people.teacher_a, as_of=AS_OF).records
+    assert results[str(certified.pk)]["credits"] == pytest.approx(before["credits"])
+    assert results[str(certified.pk)]["hours"] == pytest.approx(12)
+    # The pending record follows the corrected project: 30 d × 6 h/d (capped by policy).
+    assert results[str(pending.pk)]["hours"] != pytest.approx(12)
+
+    # It is the stored copy that counts, whatever happens to the project row later.
+    certified.refresh_from_db()
+    assert certified.certified_input["hours"] == 12
+    assert certified.certified_input["credit_per_hour"] == 1.5
+
+
+def test_a_rate_the_policy_refuses_is_refused_on_the_project(people, make_record):
+    """Defect 1: an out-of-range credit rate on a project turned 401 teachers' results
+    into errors. The project is checked against the policy in force where it is published,
+    and a record is evaluated before it is saved."""
+    project = _project(people)
+    with pytest.raises(ValidationError) as err:
+        project_update(actor=people.county_admin, project=project, credit_per_hour=50)
+    assert "credit_per_hour" in err.value.message_dict
+    project.refresh_from_db()
+    assert project.credit_per_hour == 1.5
+    with pytest.raises(ValidationError) as err:
+        _project(people, credit_per_hour=50)
+    assert "credit_per_hour" in err.value.message_dict

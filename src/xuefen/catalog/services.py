@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -186,6 +186,30 @@ def _clean_project(project: Project) -> None:
             {"institution": _("The institution is registered with another region.")}
         )
     project.full_clean()
+    _check_against_policy(project)
+
+
+def _check_against_policy(project: Project) -> None:
+    """A record of the project must be computable under the policy in force where it is
+    published: a credit rate outside the level's range is refused here, once, instead of
+    turning every participant's result into an error."""
+    from xuefen.org.services import policy_for
+    from xuefen.policy import InputError
+
+    today = timezone.localdate()
+    binding = policy_for(node=project.publisher, day=today)
+    if binding is None:
+        return
+    probe = {
+        **project.engine_defaults(),
+        "id": "project",
+        "kind": "training",
+        "date": today.isoformat(),
+    }
+    try:
+        binding.load().evaluate_teacher({"id": "check", "records": [probe]}, today)
+    except InputError as exc:
+        raise ValidationError({exc.field or NON_FIELD_ERRORS: [exc.message]}) from None
 
 
 def project_create(

@@ -40,8 +40,8 @@ from xuefen.org.choices import NodeKind, Role, SchoolKind, Stage
 from xuefen.org.models import OrgNode, PolicyBinding, Teacher
 from xuefen.org.services import node_create, policy_bind, role_grant, teacher_create
 from xuefen.org.validators import id_check_char
-from xuefen.records.choices import RecordSource, RecordStatus
-from xuefen.records.models import Record, record_to_engine_dict
+from xuefen.records.choices import LOCKED_STATUSES, RecordSource, RecordStatus
+from xuefen.records.models import Record, record_frozen_input, record_to_engine_dict
 from xuefen.records.services import RECORD_FIELDS
 
 # Every demo account has this password (docs/users.md lists the accounts).
@@ -798,6 +798,8 @@ class WorldBuilder:
         policy = binding.load()
         raws = []
         for index, (record, _fields) in enumerate(self.pending):
+            if record.status in LOCKED_STATUSES:  # as record_certify freezes them
+                record.certified_input = record_frozen_input(record)
             raw = record_to_engine_dict(record)
             raw["id"] = f"demo-{index}"
             raws.append(raw)

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from xuefen.audit.choices import Event
-from xuefen.audit.services import audit_log, diff, snapshot
+from xuefen.audit.services import audit_log, audited_update, snapshot
 
 from .choices import ALLOWED_PARENTS, REGION_KINDS, ROLE_NODE_KINDS, NodeKind, Role
 from .models import PATH_SEGMENT_WIDTH, OrgNode, PolicyBinding, RoleAssignment, Teacher
@@ -131,27 +131,32 @@ def node_update(
 ) -> OrgNode:
     """Rename a node or change its code or school kind (moving nodes is not offered)."""
     require(actor, "manage" if node.kind in REGION_KINDS else "change", node)
-    old = snapshot(node, NODE_FIELDS)
-    new_name = node.name if name is None else name.strip()
-    new_school_kind = node.school_kind if school_kind is None else school_kind
-    _check_node(parent=node.parent, kind=node.kind, name=new_name, school_kind=new_school_kind)
-    with transaction.atomic():
-        node.name = new_name
-        node.school_kind = new_school_kind
-        if code is not None:
-            node.code = code.strip()
-        node.save()
-        before, after = diff(old, snapshot(node, NODE_FIELDS))
-        audit_log(
-            actor=actor,
-            event=Event.NODE_UPDATE,
-            target=node,
-            node=node,
-            old=before,
-            new=after,
-            reason=reason,
+    changes: dict[str, Any] = {}
+    if name is not None:
+        changes["name"] = name.strip()
+    if school_kind is not None:
+        changes["school_kind"] = school_kind
+    if code is not None:
+        changes["code"] = code.strip()
+
+    def clean(current: OrgNode) -> None:
+        _check_node(
+            parent=current.parent,
+            kind=current.kind,
+            name=current.name,
+            school_kind=current.school_kind,
         )
-    return node
+
+    return audited_update(
+        node,
+        actor=actor,
+        event=Event.NODE_UPDATE,
+        fields=NODE_FIELDS,
+        changes=changes,
+        node=lambda n: n,
+        clean=clean,
+        reason=reason,
+    )
 
 
 # -- teachers --------------------------------------------------------------------------
@@ -225,36 +230,35 @@ def teacher_create(
 
 
 def teacher_update(*, actor: Any, teacher: Teacher, reason: str = "", **changes: Any) -> Teacher:
-    """Change a teacher's profile fields (any of ``TEACHER_FIELDS`` but ``user``)."""
+    """Change a teacher's profile fields (any of ``TEACHER_FIELDS`` but ``user``).
+
+    Rights are judged on the locked row and only the changed columns are written, so two
+    administrators editing different fields at once both keep their change.
+    """
     unknown = set(changes) - (set(TEACHER_FIELDS) - {"user"})
     if unknown:
         raise ValidationError(
             {name: _("This field cannot be changed here.") for name in sorted(unknown)}
         )
-    require(actor, "change", teacher)
     if "school" in changes and changes["school"].pk != teacher.school_id:
         require(actor, "change", changes["school"])
-    old = snapshot(teacher, TEACHER_FIELDS)
-    for name, value in changes.items():
-        setattr(teacher, name, value)
-    _clean_teacher(teacher)
     with transaction.atomic():
-        teacher.save()
-        before, after = diff(old, snapshot(teacher, TEACHER_FIELDS))
-        audit_log(
+        updated = audited_update(
+            teacher,
             actor=actor,
             event=Event.TEACHER_UPDATE,
-            target=teacher,
-            node=teacher.school,
-            old=before,
-            new=after,
+            fields=TEACHER_FIELDS,
+            changes=changes,
+            node=lambda t: t.school,
+            check=lambda t: require(actor, "change", t),
+            clean=_clean_teacher,
             reason=reason,
         )
-    from xuefen.results.services import results_invalidate
+        from xuefen.results.services import results_invalidate
 
-    # first_year and head_teacher change what the engine computes.
-    results_invalidate(teacher_ids=[teacher.pk])
-    return teacher
+        # first_year and head_teacher change what the engine computes.
+        results_invalidate(teacher_ids=[updated.pk])
+    return updated
 
 
 def can_see_id_number(user: Any, teacher: Teacher) -> bool:
@@ -403,6 +407,34 @@ def _validated_policy(policy_id: str, policy_text: str, source_name: str) -> Any
         raise ValidationError({"policy_text": str(exc)}) from None
 
 
+def _refuse_rewriting_certified(node: OrgNode, valid_from: dt.date) -> None:
+    """A binding from ``valid_from`` decides how every record dated from then on, in every
+    school beneath ``node``, is computed (a deeper node's binding wins over its region's
+    while it is in force). Certified figures are frozen, so a binding may not start on or
+    before the date of a certified record beneath the node: the results of a period that
+    has certified records are never rewritten."""
+    from xuefen.records.choices import LOCKED_STATUSES
+
+    latest = (
+        Teacher.objects.filter(
+            school__path__startswith=node.path, records__status__in=sorted(LOCKED_STATUSES)
+        )
+        .order_by("-records__date")
+        .values_list("records__date", flat=True)
+        .first()
+    )
+    if latest is not None and latest >= valid_from:
+        raise ValidationError(
+            {
+                "valid_from": _(
+                    "Records dated up to %(date)s are already certified here; a policy bound "
+                    "here must start after that date."
+                )
+                % {"date": latest.isoformat()}
+            }
+        )
+
+
 def policy_bind(
     *,
     actor: Any,
@@ -417,7 +449,9 @@ def policy_bind(
 
     The binding in force until then is closed the day before, so results of earlier periods
     stay as they were. History is not rewritten: a new binding must start after every
-    existing binding of the node has started.
+    existing binding of the node has started, and after the latest certified record beneath
+    the node. Where a region and a school beneath it both have a binding in force on a day,
+    the school's (the deeper node's) applies.
     """
     require(actor, "manage", node)
     if node.kind in (NodeKind.SUBJECT_GROUP, NodeKind.LESSON_GROUP):
@@ -437,6 +471,7 @@ def policy_bind(
                     % {"date": existing[-1].valid_from.isoformat()}
                 }
             )
+        _refuse_rewriting_certified(node, valid_from)
         closing = existing[-1] if existing else None
         old: dict[str, Any] = {}
         if closing is not None and (closing.valid_to is None or closing.valid_to >= valid_from):

@@ -8,12 +8,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from xuefen.catalog.choices import Level
 from xuefen.org.scoping import ScopedModel, ScopedQuerySet
 
-from .choices import RecordSource, RecordStatus
+from .choices import LOCKED_STATUSES, RecordSource, RecordStatus
 
 ACTIVITY_ATTENDANCE = "activity_attendance"
 
@@ -55,6 +56,14 @@ class Record(ScopedModel):
     source = models.CharField(
         _("source"), max_length=20, choices=RecordSource.choices, default=RecordSource.DECLARED
     )
+    # What the record earns must not move once it is certified: at certification the engine
+    # input (the record's own fields with everything it inherits from its project, and the
+    # approval of project and institution) is copied here, and a certified or revoked record
+    # is read from this copy alone. Editing the project afterwards changes only the records
+    # that are not yet certified; a certified figure changes only through a revocation.
+    certified_input = models.JSONField(
+        _("engine input as certified"), null=True, blank=True, editable=False
+    )
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -81,6 +90,12 @@ class Record(ScopedModel):
             models.Index(fields=["teacher", "date"], name="records_teacher_date"),
             models.Index(fields=["status", "date"], name="records_status_date"),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status__in=sorted(LOCKED_STATUSES)) | Q(certified_input__isnull=False),
+                name="records_locked_are_frozen",
+            ),
+        ]
 
     def __str__(self) -> str:
         name = self.fields.get("name") if isinstance(self.fields, dict) else None
@@ -101,22 +116,33 @@ def record_to_engine_dict(record: Record) -> dict[str, Any]:
     hour unless it gives its own; a record of a project that is not approved, or of an
     institution that is not approved, carries ``approved: false`` so the engine explains
     that it earns nothing. The workflow status goes in ``status``, or in ``review_status``
-    for attendance, whose ``status`` is the attendance state.
+    for attendance, whose ``status`` is the attendance state. A certified (or revoked)
+    record is read from the copy frozen at certification, never from its project.
     """
+    if record.certified_input is not None:
+        data = dict(record.certified_input)
+    else:
+        data = record_frozen_input(record)
+    data["id"] = str(record.pk) if record.pk is not None else "new"
+    if record.kind == ACTIVITY_ATTENDANCE:
+        data["review_status"] = record.status
+    else:
+        data["status"] = record.status
+    return data
+
+
+def record_frozen_input(record: Record) -> dict[str, Any]:
+    """The record's engine input without its id and workflow state, read live from the
+    record and its project: what certification freezes into ``certified_input``."""
     data: dict[str, Any] = {}
     project = record.project if record.project_id is not None else None
     if project is not None and record.kind == "training":
         data.update(project.engine_defaults())
     data.update(record.fields or {})
-    data["id"] = str(record.pk) if record.pk is not None else "new"
     data["kind"] = record.kind
     data["date"] = record.date.isoformat()
     if record.level:
         data["level"] = record.level
-    if record.kind == ACTIVITY_ATTENDANCE:
-        data["review_status"] = record.status
-    else:
-        data["status"] = record.status
     if project is not None and not project.is_approved:
         data["approved"] = False
     return data

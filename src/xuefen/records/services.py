@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xuefen.audit.choices import Event
-from xuefen.audit.services import audit_log, diff, snapshot
+from xuefen.audit.services import audit_log, audited_update, snapshot
 from xuefen.catalog.models import Project
 from xuefen.org.choices import Role
 from xuefen.org.models import Teacher
@@ -25,7 +25,13 @@ from xuefen.org.scoping import can, require, user_grants
 from xuefen.org.services import policy_for
 
 from .choices import LOCKED_STATUSES, RecordSource, RecordStatus
-from .models import ACTIVITY_ATTENDANCE, Evidence, Record, record_to_engine_dict
+from .models import (
+    ACTIVITY_ATTENDANCE,
+    Evidence,
+    Record,
+    record_frozen_input,
+    record_to_engine_dict,
+)
 
 RECORD_FIELDS = ("teacher", "kind", "date", "level", "fields", "status", "project", "source")
 # Keys that are columns or derived, so they may not hide in the ``fields`` payload.
@@ -67,11 +73,29 @@ def record_validate(record: Record) -> None:
         if not (school_path.startswith(publisher_path) or publisher_path.startswith(school_path)):
             raise ValidationError({"project": _("The project is not offered to this school.")})
     binding = policy_for(node=record.teacher.school, day=record.date)
-    parse = binding.load().parse_records if binding is not None else record_parser().parse_many
+    raw = record_to_engine_dict(record)
     try:
-        parse([record_to_engine_dict(record)])
+        if binding is None:
+            record_parser().parse_many([raw])
+        else:
+            # Evaluated alone, not only parsed: a value the policy's rules refuse (a credit
+            # rate outside the level's range) is an error now, not in every result later.
+            binding.load().evaluate_teacher({"id": "check", "records": [raw]}, record.date)
     except InputError as exc:
         raise ValidationError({exc.field or NON_FIELD_ERRORS: [exc.message]}) from None
+
+
+def _check_certifiable(record: Record) -> None:
+    """Certification confirms credits: the record must pass today's rules, and a record of
+    a project (or institution) that is not approved would confirm nothing."""
+    record_validate(record)
+    if record.project_id is not None and not record.project.is_approved:
+        raise ValidationError(
+            {
+                "project": _("%(reason)s: its records cannot be certified.")
+                % {"reason": record.project.unapproved_reason()}
+            }
+        )
 
 
 # -- permissions -----------------------------------------------------------------------
@@ -177,6 +201,10 @@ def record_create(
         entered_by=actor,
     )
     record_validate(record)
+    if status == RecordStatus.CERTIFIED:
+        _check_certifiable(record)
+    if status in LOCKED_STATUSES:
+        record.certified_input = record_frozen_input(record)
     with transaction.atomic():
         record.save()
         audit_log(
@@ -198,39 +226,46 @@ def record_update(
     reason: str = "",
     **changes: Any,
 ) -> Record:
-    """Change a record's date, level, fields or project (not once it is certified)."""
+    """Change a record's date, level, fields or project (not once it is certified).
+
+    State and rights are judged on the locked row, so a copy read before someone else
+    certified the record cannot change it; only the changed columns are written.
+    """
     unknown = set(changes) - {"date", "level", "fields", "project"}
     if unknown:
         raise ValidationError({n: _("This field cannot be changed here.") for n in unknown})
-    _require_editable(actor, record, "change")
     if "project" in changes and changes["project"] is not None:
         project = changes["project"]
         if not (can(actor, "view", project) or _institution_registers(actor, project)):
             raise PermissionDenied("project out of scope")
-    old = snapshot(record, RECORD_FIELDS)
-    for name, value in changes.items():
-        setattr(record, name, dict(value) if name == "fields" else value)
-    record_validate(record)
+    if "fields" in changes:
+        changes["fields"] = dict(changes["fields"])
     with transaction.atomic():
-        record.save()
-        before, after = diff(old, snapshot(record, RECORD_FIELDS))
-        audit_log(
+        updated = audited_update(
+            record,
             actor=actor,
             event=Event.RECORD_UPDATE,
-            target=record,
-            node=record.teacher.school,
-            old=before,
-            new=after,
+            fields=RECORD_FIELDS,
+            changes=changes,
+            node=lambda r: r.teacher.school,
+            check=lambda r: _require_editable(actor, r, "change"),
+            clean=record_validate,
             reason=reason,
         )
-        _after_change([record.teacher_id])
-    return record
+        _after_change([updated.teacher_id])
+    return updated
+
+
+def _locked(record: Record) -> Record:
+    """The record's row, locked for the rest of the transaction and read again."""
+    return Record.objects.select_for_update().get(pk=record.pk)
 
 
 def record_delete(*, actor: Any, record: Record, reason: str = "") -> None:
     """Delete a record that is not certified (the audit log keeps what it was)."""
-    _require_editable(actor, record, "delete")
     with transaction.atomic():
+        record = _locked(record)
+        _require_editable(actor, record, "delete")
         audit_log(
             actor=actor,
             event=Event.RECORD_DELETE,
@@ -287,38 +322,44 @@ def _transition(*, actor: Any, record: Record, name: str, reason: str) -> Record
     require(actor, action, record)
     if needs_reason and not reason.strip():
         raise ValidationError({"reason": _("Give a reason.")})
-    if name == "certify":
-        # Certification confirms credits: check the record again under today's rules.
-        record_validate(record)
     with transaction.atomic():
-        # Check the state on the locked row: two reviewers acting at once cannot both
-        # move the same record.
-        current = Record.objects.select_for_update().only("status").get(pk=record.pk)
+        # Judge the locked row, not the caller's copy: two reviewers acting at once cannot
+        # both move the same record, and certification freezes what is stored, not what a
+        # stale copy says.
+        current = _locked(record)
+        record.status = current.status
         if current.status not in sources:
-            record.status = current.status
             raise ValidationError(
                 {
                     "status": _("A %(status)s record cannot be %(action)s.")
                     % {
-                        "status": record.get_status_display(),
+                        "status": current.get_status_display(),
                         "action": RecordStatus(target).label,
                     }
                 }
             )
+        update = ["status", "updated_at"]
+        if target == RecordStatus.CERTIFIED:
+            # Checked again under today's rules, then what the record earns today is kept
+            # for good (see Record.certified_input).
+            _check_certifiable(current)
+            current.certified_input = record_frozen_input(current)
+            update.append("certified_input")
         old_status = current.status
-        record.status = target
-        record.save(update_fields=["status", "updated_at"])
+        current.status = target
+        current.save(update_fields=update)
+        record.status, record.certified_input = current.status, current.certified_input
         audit_log(
             actor=actor,
             event=event,
-            target=record,
-            node=record.teacher.school,
+            target=current,
+            node=current.teacher.school,
             old={"status": old_status},
             new={"status": target},
             reason=reason,
         )
-        _after_change([record.teacher_id])
-    return record
+        _after_change([current.teacher_id])
+    return current
 
 
 def record_submit(*, actor: Any, record: Record, reason: str = "") -> Record:
@@ -353,7 +394,6 @@ def evidence_add(*, actor: Any, record: Record, file: Any, name: str = "") -> Ev
     """Attach a file to a record that is not locked."""
     from django.conf import settings
 
-    _require_editable(actor, record, "change")
     size = getattr(file, "size", 0) or 0
     if size > settings.XUEFEN_EVIDENCE_MAX_BYTES:
         raise ValidationError(
@@ -364,6 +404,8 @@ def evidence_add(*, actor: Any, record: Record, file: Any, name: str = "") -> Ev
         )
     display = (name or getattr(file, "name", "") or "evidence").strip()[:200]
     with transaction.atomic():
+        record = _locked(record)
+        _require_editable(actor, record, "change")
         evidence = Evidence(record=record, name=display, size=size, uploaded_by=actor)
         evidence.file.save(display, file, save=False)
         evidence.save()
@@ -379,8 +421,9 @@ def evidence_add(*, actor: Any, record: Record, file: Any, name: str = "") -> Ev
 
 def evidence_delete(*, actor: Any, evidence: Evidence, reason: str = "") -> None:
     """Remove a file from a record that is not locked."""
-    _require_editable(actor, evidence.record, "change")
     with transaction.atomic():
+        _require_editable(actor, _locked(evidence.record), "change")
+        evidence = Evidence.objects.select_for_update().get(pk=evidence.pk)
         audit_log(
             actor=actor,
             event=Event.EVIDENCE_DELETE,
