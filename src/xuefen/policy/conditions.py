@@ -15,6 +15,7 @@ code. A field that is absent from the facts compares as ``None``.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -24,17 +25,45 @@ Facts = Mapping[str, Any]
 Predicate = Callable[[Facts], bool]
 
 _COMBINATORS = {"any_of", "all_of", "not"}
+_SCALARS = (str, int, float, bool, dt.date)
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list | tuple | set | frozenset):
+        return "a list"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _scalar(value: Any, what: str, where: str) -> Any:
+    """A value a field is compared with: a string, number, boolean, date or null."""
+    if value is not None and not isinstance(value, _SCALARS):
+        raise PolicyFileError(
+            f"{what}: single values only (text, number, boolean, date), got {_shown(value)}",
+            location=where,
+        )
+    return value
+
+
+def _scalars(values: Any, what: str, where: str) -> frozenset:
+    if not isinstance(values, list):
+        raise PolicyFileError(f"{what} takes a list, got {_shown(values)}", location=where)
+    for i, v in enumerate(values):
+        _scalar(v, what, f"{where}[{i}]")
+    return frozenset(values)
 
 
 def _cmp(op: str, expected: Any, where: str) -> Callable[[Any], bool]:
     if op == "eq":
+        _scalar(expected, "'eq'", where)
         return lambda v: v == expected
     if op == "ne":
+        _scalar(expected, "'ne'", where)
         return lambda v: v != expected
     if op in {"in", "not_in"}:
-        if not isinstance(expected, list):
-            raise PolicyFileError(f"'{op}' takes a list, got {expected!r}", location=where)
-        values = frozenset(expected)
+        values = _scalars(expected, f"'{op}'", f"{where}.{op}")
         if op == "in":
             return lambda v: v in values
         return lambda v: v not in values
@@ -42,7 +71,7 @@ def _cmp(op: str, expected: Any, where: str) -> Callable[[Any], bool]:
         return (lambda v: v is not None) if expected else (lambda v: v is None)
     if op in {"gt", "gte", "lt", "lte"}:
         if not isinstance(expected, int | float) or isinstance(expected, bool):
-            raise PolicyFileError(f"'{op}' takes a number, got {expected!r}", location=where)
+            raise PolicyFileError(f"'{op}' takes a number, got {_shown(expected)}", location=where)
         if op == "gt":
             return lambda v: v is not None and v > expected
         if op == "gte":
@@ -51,7 +80,8 @@ def _cmp(op: str, expected: Any, where: str) -> Callable[[Any], bool]:
             return lambda v: v is not None and v < expected
         return lambda v: v is not None and v <= expected
     raise PolicyFileError(
-        f"unknown operator '{op}' (use eq ne in not_in gt gte lt lte exists)", location=where
+        f"unknown operator {str(op)[:40]!r} (use eq ne in not_in gt gte lt lte exists)",
+        location=where,
     )
 
 
@@ -70,8 +100,9 @@ def _field_test(name: str, spec: Any, where: str) -> Predicate:
             return lambda facts: test(facts.get(name))
         return lambda facts: all(t(facts.get(name)) for t in tests)
     if isinstance(spec, list):
-        values = frozenset(spec)
+        values = _scalars(spec, "a list of values", f"{where}.{name}")
         return lambda facts: facts.get(name) in values
+    _scalar(spec, "a field test", f"{where}.{name}")
     return lambda facts: facts.get(name) == spec
 
 
@@ -83,7 +114,7 @@ def compile_condition(spec: Mapping[str, Any] | None, where: str = "when") -> Pr
     if not spec:
         return lambda facts: True
     if not isinstance(spec, Mapping):
-        raise PolicyFileError(f"a condition is a mapping, got {spec!r}", location=where)
+        raise PolicyFileError(f"a condition is a mapping, got {_shown(spec)}", location=where)
     parts: list[Predicate] = []
     for key, value in spec.items():
         if key == "any_of" or key == "all_of":

@@ -7,13 +7,23 @@ behaviour. See ``docs/policies.md`` for the format with a worked example.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from .records import GRADES, LEVELS, MODES, MODULES
 
-Number = Annotated[float, Field(allow_inf_nan=False)]
+MAX_NUMBER = 1_000_000
+"""Every number in a policy or sheet file lies within ±1,000,000 (hours, rates, points,
+thresholds): what is beyond is certainly a mistake, and results stay finite."""
+
+Number = Annotated[float, Field(strict=True, ge=-MAX_NUMBER, le=MAX_NUMBER, allow_inf_nan=False)]
+"""A number written in the file: an integer or a decimal, never a boolean or text."""
+NonNegativeNumber = Annotated[float, Field(strict=True, ge=0, le=MAX_NUMBER, allow_inf_nan=False)]
+PositiveNumber = Annotated[float, Field(strict=True, gt=0, le=MAX_NUMBER, allow_inf_nan=False)]
+Count = Annotated[int, Field(strict=True, ge=1, le=MAX_NUMBER)]
+Year = Annotated[int, Field(strict=True, ge=1900, le=2100)]
 
 
 class Strict(BaseModel):
@@ -39,8 +49,8 @@ class PeriodSpec(Strict):
 
 
 class CycleSpec(Strict):
-    years: Annotated[int, Field(ge=1, le=20)]
-    anchor_year: int
+    years: Annotated[int, Field(strict=True, ge=1, le=20)]
+    anchor_year: Year
     start: Annotated[str, Field(pattern=r"^\d{2}-\d{2}$")] = "01-01"
     label: str = "周期"
 
@@ -59,7 +69,7 @@ class Requirement(Strict):
     min: Number | None = None
     max: Number | None = None
     applies_if: dict[str, Any] | None = None
-    current_period_only: bool = False
+    current_period_only: StrictBool = False
 
     @model_validator(mode="after")
     def _check(self) -> Requirement:
@@ -136,7 +146,7 @@ class Assign(Strict):
     module_default: (
         Literal["ethics", "knowledge", "ability", "class_management", "school_based"] | None
     ) = None
-    self_selected: bool | None = None
+    self_selected: StrictBool | None = None
 
 
 class CreditRule(Strict):
@@ -152,7 +162,7 @@ class CreditRule(Strict):
     credits_field: str | None = None
     performance: PerformanceSpec | None = None
     assign: Assign = Assign()
-    in_totals: bool = True
+    in_totals: StrictBool = True
     note: str | None = None
 
     @model_validator(mode="after")
@@ -172,7 +182,7 @@ class Cap(Strict):
     group_by: list[str] = []
     max_hours: Number | None = None
     max_credits: Number | None = None
-    max_periods: int | None = None
+    max_periods: Count | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Cap:
@@ -208,8 +218,8 @@ class DocumentHeader(Strict):
     name: str
     region: str
     source: str
-    version: int = 1
-    example: bool = False
+    version: Count = 1
+    example: StrictBool = False
     description: str | None = None
     readings: list[Reading] = []
 
@@ -244,7 +254,7 @@ class PolicyFile(DocumentHeader):
                 raise ValueError(f"report_periods: unknown period {name!r}")
         ids = [r.id for r in self.credit_rules] + [c.id for c in self.caps]
         ids += [g.id for g in self.gates] + [r.id for r in self.requirements]
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        dupes = sorted(i for i, n in Counter(ids).items() if n > 1)
         if dupes:
             raise ValueError(f"duplicate rule ids: {dupes}")
         bands = [b.min for b in self.grades]

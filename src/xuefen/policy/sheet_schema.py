@@ -20,11 +20,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictBool, model_validator
 
-from .schema import DocumentHeader, Strict
+from .schema import (
+    DocumentHeader,
+    NonNegativeNumber,
+    Number,
+    PositiveNumber,
+    Strict,
+)
 
-Number = Annotated[float, Field(allow_inf_nan=False)]
 Ident = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
 
 
@@ -49,7 +54,7 @@ class InputSpec(Strict):
     type: Literal["number", "integer", "boolean", "list"] = "number"
     min: Number | None = None
     max: Number | None = None
-    required: bool = True
+    required: StrictBool = True
     default: Any = None
     note: str | None = None
 
@@ -131,7 +136,7 @@ class Scale(Strict):
     """Thresholds × ``factor`` when the boolean input is true (半年考评折半计算)."""
 
     input: str
-    factor: Annotated[float, Field(gt=0, allow_inf_nan=False)]
+    factor: PositiveNumber
     label: str = "折算"
 
 
@@ -153,7 +158,7 @@ class RecordsItem(ItemBase):
     combine: Literal["sum", "highest"] = "sum"
     group_by: list[str] = []
     group_label: str | None = None
-    max: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
+    max: NonNegativeNumber | None = None
 
     @model_validator(mode="after")
     def _check(self) -> RecordsItem:
@@ -195,7 +200,7 @@ class ShortfallUnits(Strict):
     input: str
     by: str = "role"
     field: str = "sessions"
-    required: dict[str, Annotated[float, Field(ge=0, allow_inf_nan=False)]]
+    required: dict[str, NonNegativeNumber]
     labels: dict[str, str] = {}
 
 
@@ -223,7 +228,7 @@ class JudgementItem(ItemBase):
     input: str | None = None
     min: Number = 0
     max: Number
-    required: bool = True
+    required: StrictBool = True
     default: Number | None = None
 
     @model_validator(mode="after")
@@ -290,7 +295,7 @@ class TallyItem(ItemBase):
 
     type: Literal["tally"]
     rows: Annotated[list[TallyRow], Field(min_length=1)]
-    max: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
+    max: NonNegativeNumber | None = None
 
 
 Item = Annotated[
@@ -316,7 +321,7 @@ class ZeroRule(Strict):
 class Section(Strict):
     id: Ident
     label: str
-    max: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+    max: NonNegativeNumber
     items: Annotated[list[Item], Field(min_length=1)]
     zero_if: list[ZeroRule] = []
 
@@ -325,7 +330,7 @@ class Bonus(Strict):
     """附加分: reported as the top-level ``bonus``, added to the total."""
 
     label: str = "附加分"
-    max: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
+    max: NonNegativeNumber | None = None
     items: Annotated[list[Item], Field(min_length=1)]
 
 
@@ -334,7 +339,7 @@ class SheetFile(DocumentHeader):
 
     subject: Literal["teacher", "school"]
     counted_statuses: list[str] = ["certified"]
-    hours_per_day: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
+    hours_per_day: PositiveNumber | None = None
     columns: Annotated[list[Column], Field(min_length=1)]
     default_column: str
     inputs: dict[str, InputSpec] = {}
