@@ -27,7 +27,8 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dt.date | dt.datetime):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
-        return str(value)
+        # 12, 12.0 and 12.00 are one value: the log shows it one way, however it was read.
+        return format(value.normalize(), "f")
     if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xuefen.audit.choices import Event
-from xuefen.audit.services import audit_log, diff, snapshot
+from xuefen.audit.services import audit_log, audited_update, snapshot
 from xuefen.org.models import OrgNode
 from xuefen.org.scoping import require
 
@@ -90,64 +90,58 @@ def institution_update(
     unknown = set(changes) - {"name", "code", "contact"}
     if unknown:
         raise ValidationError({n: _("This field cannot be changed here.") for n in unknown})
-    require(actor, "manage", institution)
-    old = snapshot(institution, INSTITUTION_FIELDS)
-    for name, value in changes.items():
-        setattr(institution, name, value)
-    institution.full_clean()
-    with transaction.atomic():
-        institution.save()
-        before, after = diff(old, snapshot(institution, INSTITUTION_FIELDS))
-        audit_log(
-            actor=actor,
-            event=Event.INSTITUTION_UPDATE,
-            target=institution,
-            node=institution.node,
-            old=before,
-            new=after,
-            reason=reason,
-        )
-    return institution
+    return audited_update(
+        institution,
+        actor=actor,
+        event=Event.INSTITUTION_UPDATE,
+        fields=INSTITUTION_FIELDS,
+        changes=changes,
+        node=lambda i: i.node,
+        check=lambda i: require(actor, "manage", i),
+        clean=lambda i: i.full_clean(),
+        reason=reason,
+    )
 
 
 def _set_institution_approval(
     *, actor: Any, institution: Institution, approved: bool, reason: str
 ) -> Institution:
-    require(actor, "certify", institution)
-    if institution.approved == approved:
-        raise ValidationError(
-            {
-                "approved": _("The institution is already approved.")
-                if approved
-                else _("The institution is not approved.")
-            }
-        )
-    old = snapshot(institution, INSTITUTION_FIELDS)
+    def check(current: Institution) -> None:
+        require(actor, "certify", current)
+        if current.approved == approved:
+            raise ValidationError(
+                {
+                    "approved": _("The institution is already approved.")
+                    if approved
+                    else _("The institution is not approved.")
+                }
+            )
+
     with transaction.atomic():
-        institution.approved = approved
-        institution.approved_by = actor if approved else None
-        institution.approved_at = timezone.now() if approved else None
-        institution.save()
-        before, after = diff(old, snapshot(institution, INSTITUTION_FIELDS))
-        audit_log(
+        updated = audited_update(
+            institution,
             actor=actor,
             event=Event.INSTITUTION_APPROVE if approved else Event.INSTITUTION_REVOKE,
-            target=institution,
-            node=institution.node,
-            old=before,
-            new=after,
+            fields=INSTITUTION_FIELDS,
+            changes={
+                "approved": approved,
+                "approved_by": actor if approved else None,
+                "approved_at": timezone.now() if approved else None,
+            },
+            node=lambda i: i.node,
+            check=check,
             reason=reason,
         )
         from xuefen.results.services import results_invalidate
 
         results_invalidate(
             teacher_ids=list(
-                institution.projects.values_list("records__teacher_id", flat=True)
+                updated.projects.values_list("records__teacher_id", flat=True)
                 .exclude(records__teacher_id=None)
                 .distinct()
             )
         )
-    return institution
+    return updated
 
 
 def institution_approve(*, actor: Any, institution: Institution, reason: str = "") -> Institution:
@@ -264,38 +258,36 @@ def project_create(
 
 
 def project_update(*, actor: Any, project: Project, reason: str = "", **changes: Any) -> Project:
-    """Change a project's description or numbers (approval has its own actions)."""
+    """Change a project's description or numbers (approval has its own actions).
+
+    Records already certified keep what they earned (``Record.certified_input``); the
+    others follow the corrected project.
+    """
     unknown = set(changes) - PROJECT_EDITABLE
     if unknown:
         raise ValidationError({n: _("This field cannot be changed here.") for n in unknown})
-    require(actor, "change", project)
-    old = snapshot(project, PROJECT_FIELDS)
-    for name, value in changes.items():
-        if name in ("hours", "days", "credit_per_hour") and value is not None:
-            value = Decimal(str(value))
-        setattr(project, name, value)
-    _clean_project(project)
+    for name in ("hours", "days", "credit_per_hour"):
+        if changes.get(name) is not None:
+            changes[name] = Decimal(str(changes[name]))
     with transaction.atomic():
-        project.save()
-        before, after = diff(old, snapshot(project, PROJECT_FIELDS))
-        audit_log(
+        updated = audited_update(
+            project,
             actor=actor,
             event=Event.PROJECT_UPDATE,
-            target=project,
-            node=project.publisher,
-            old=before,
-            new=after,
+            fields=PROJECT_FIELDS,
+            changes=changes,
+            node=lambda p: p.publisher,
+            check=lambda p: require(actor, "change", p),
+            clean=_clean_project,
             reason=reason,
         )
-        _results_touching_project(project)
-    return project
+        _results_touching_project(updated)
+    return updated
 
 
 def _set_project_approval(*, actor: Any, project: Project, status: str, reason: str) -> Project:
-    require(actor, "certify", project)
-    with transaction.atomic():
-        # Compare with the locked row, not the caller's copy (see records' transitions).
-        current = Project.objects.select_for_update().only("approval_status").get(pk=project.pk)
+    def check(current: Project) -> None:
+        require(actor, "certify", current)
         if current.approval_status == status:
             raise ValidationError(
                 {
@@ -303,25 +295,25 @@ def _set_project_approval(*, actor: Any, project: Project, status: str, reason: 
                     % {"state": ApprovalStatus(status).label}
                 }
             )
-        project.approval_status = current.approval_status
-        old = snapshot(project, PROJECT_FIELDS)
-        project.approval_status = status
-        approved = status == ApprovalStatus.APPROVED
-        project.approved_by = actor if approved else None
-        project.approved_at = timezone.now() if approved else None
-        project.save()
-        before, after = diff(old, snapshot(project, PROJECT_FIELDS))
-        audit_log(
+
+    approved = status == ApprovalStatus.APPROVED
+    with transaction.atomic():
+        updated = audited_update(
+            project,
             actor=actor,
             event=Event.PROJECT_APPROVE if approved else Event.PROJECT_REJECT,
-            target=project,
-            node=project.publisher,
-            old=before,
-            new=after,
+            fields=PROJECT_FIELDS,
+            changes={
+                "approval_status": status,
+                "approved_by": actor if approved else None,
+                "approved_at": timezone.now() if approved else None,
+            },
+            node=lambda p: p.publisher,
+            check=check,
             reason=reason,
         )
-        _results_touching_project(project)
-    return project
+        _results_touching_project(updated)
+    return updated
 
 
 def project_approve(*, actor: Any, project: Project, reason: str = "") -> Project:

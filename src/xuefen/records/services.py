@@ -181,6 +181,10 @@ def record_create(
     registrations by the training office).
     """
     _require_write(actor, teacher, project)
+    if project is not None:
+        # What the record inherits, and whether it may be certified, comes from the stored
+        # project, not from a copy the caller may have read before it changed.
+        project = Project.objects.select_related("institution").get(pk=project.pk)
     if status not in RecordStatus.values:
         raise ValidationError({"status": _("Unknown status %(s)r.") % {"s": status}})
     if status == RecordStatus.APPROVED:
