@@ -11,7 +11,9 @@ def freeze_certified(apps, schema_editor):
     record_frozen_input as they are when this migration is written.
     """
     Record = apps.get_model("records", "Record")
-    locked = Record.objects.filter(status__in=["certified", "revoked"], certified_input=None)
+    locked = Record.objects.filter(
+        status__in=["certified", "revoked"], certified_input__isnull=True
+    )
     batch = []
     for record in locked.select_related("project__institution").iterator(chunk_size=2000):
         data = {}
