@@ -8,7 +8,11 @@ Each test here failed (hung, crashed or accepted) before the hardening.
 
 from __future__ import annotations
 
+import datetime as dt
+import io
+import json
 import re
+import sys
 import time
 
 import pytest
@@ -161,3 +165,147 @@ def test_validate_command_reports_a_bomb_in_one_line(tmp_path, capsys):
     assert out == ""
     assert err.count("\n") == 1
     assert re.fullmatch(r"xuefen: error: .*bomb\.yaml: line \d+: too many values.*\n", err)
+
+
+# -- the command's JSON input -------------------------------------------------------------
+
+
+def run(argv, capsys, stdin: bytes | None = None, monkeypatch=None):
+    if stdin is not None:
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin)))
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def one_line_error(code: int, out: str, err: str) -> str:
+    assert (code, out) == (2, "")
+    assert err.startswith("xuefen: error: ") and err.endswith("\n") and err.count("\n") == 1
+    return err[len("xuefen: error: ") : -1]
+
+
+def record(**fields) -> str:
+    r = {"id": "r9", "kind": "training", "date": "2023-03-10", "mode": "online", "hours": 3}
+    r.update(fields)
+    return json.dumps({"teachers": [{"id": "T1", "records": [r]}]})
+
+
+BIG = "9" * 5000
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (record(kind={"a": 1}), "record T1/r9: field kind: unknown kind an object (one of:"),
+        (record().replace('"hours": 3', f'"hours": {BIG}'), "in.json: a number with too many"),
+        (record(date="9999-12-31"), "record T1/r9: field date: a date from 1900-01-01 to"),
+        (record(date="1899-12-31"), "record T1/r9: field date: a date from 1900-01-01 to"),
+        (record(date=20230310), "record T1/r9: field date: a date is text YYYY-MM-DD"),
+        (record(id="\ud800"), "record T1/#1: field id: not valid Unicode text"),
+        (record(name="x\udfff"), "record T1/r9: field name: not valid Unicode text"),
+        ('{"teachers": [{"id": "\\udc00", "records": []}]}', "field teachers.0.id: not valid"),
+        ("[" * 100_000 + "]" * 100_000, "in.json: arrays and objects nested too deeply"),
+        (
+            record(hours=True),
+            "record T1/r9: field hours: Input should be a valid number (got True)",
+        ),
+        (
+            record(hours="30"),
+            "record T1/r9: field hours: Input should be a valid number (got '30')",
+        ),
+        (record(hours=1e308), "field hours: Input should be less than or equal to 10000"),
+        (record(hours=10_001), "field hours: Input should be less than or equal to 10000"),
+        (record(days=1001, hours=None), "field days: Input should be less than or equal to 1000"),
+        (record(credit_per_hour=101), "field credit_per_hour: Input should be less than or"),
+        (record(self_selected=1), "field self_selected: Input should be a valid boolean"),
+        (record(id="x" * 201), "record T1/#1: field id: String should have at most 200"),
+        (record(hours=float("nan")), "in.json: NaN is not a JSON number"),
+        ('{"teachers": [{"id": true, "records": []}]}', "teacher #1: 'id' must be text of"),
+    ],
+)
+def test_bad_json_input_is_one_line_exit_2(tmp_path, capsys, text, expected):
+    path = tmp_path / "in.json"
+    path.write_text(text, encoding="utf-8", errors="surrogatepass")
+    argv = ["policy", "evaluate", "--policy", "puer-2023", "--input", str(path)]
+    assert expected in one_line_error(*run(argv, capsys))
+
+
+def test_wencheng_assessments_must_be_an_object(tmp_path, capsys):
+    r = {"id": "r1", "kind": "training", "date": "2019-03-10", "mode": "school_based"}
+    r.update(hours=10, credit_per_hour=1)
+    teacher = {"id": "T1", "school": {"id": "S", "assessments": [1]}, "records": [r]}
+    path = tmp_path / "in.json"
+    path.write_text(json.dumps({"teachers": [teacher]}), encoding="utf-8")
+    code, out, err = run(
+        ["policy", "evaluate", "--policy", "wencheng-2018", "--input", str(path)], capsys
+    )
+    assert one_line_error(code, out, err) == (
+        "field school.assessments: teacher T1: must be a JSON object"
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["--as-of", "9999-12-31"], "argument --as-of: a date from 1900-01-01 to 2100-12-31"),
+        (["--as-of", "2023-02-30"], "argument --as-of: not a date (YYYY-MM-DD): '2023-02-30'"),
+        (["--as-of", "20230310"], "argument --as-of: not a date (YYYY-MM-DD): '20230310'"),
+        (["--bogus"], "unrecognized arguments: --bogus"),
+    ],
+)
+def test_argument_errors_are_one_line(tmp_path, capsys, argv, expected):
+    path = tmp_path / "in.json"
+    path.write_text(record(), encoding="utf-8")
+    argv = ["policy", "evaluate", "--policy", "puer-2023", "--input", str(path), *argv]
+    assert expected in one_line_error(*run(argv, capsys))
+
+
+def test_missing_arguments_and_bad_period_are_one_line(capsys):
+    assert "argument --policy: expected one argument" in one_line_error(
+        *run(["policy", "evaluate", "--policy"], capsys)
+    )
+    assert "the following arguments are required: group" in one_line_error(*run([], capsys))
+    period = ["--period", "2023-01-01:2101-01-01"]
+    error = one_line_error(
+        *run(["sheet", "score", "--sheet", "x", "--input", "-", *period], capsys)
+    )
+    assert "--period: a date from 1900-01-01 to 2100-12-31, got 2101-01-01" in error
+
+
+def test_the_engine_refuses_an_as_of_out_of_range():
+    from xuefen.policy import InputError, load_policy
+
+    with pytest.raises(InputError, match="as-of date 9999-12-31 is outside"):
+        load_policy("puer-2023").evaluate([], as_of=dt.date(9999, 12, 31))
+
+
+def test_stdin_is_read_only_up_to_the_limit(capsys, monkeypatch):
+    monkeypatch.setattr("xuefen.cli.MAX_INPUT_BYTES", 1_000)
+    argv = ["policy", "evaluate", "--policy", "puer-2023", "--input", "-"]
+    error = one_line_error(*run(argv, capsys, b" " * 5_000 + record().encode(), monkeypatch))
+    assert error == "-: input too large (more than 1,000 bytes)"
+
+
+def test_output_is_valid_json_without_infinity(tmp_path, capsys):
+    records = [
+        {"id": f"r{i}", "kind": "training", "date": "2023-03-10", "mode": "centralized",
+         "level": "national", "hours": 10_000, "credit_per_hour": 3, "score": 100}
+        for i in range(50)
+    ]  # fmt: skip
+    path = tmp_path / "in.json"
+    path.write_text(json.dumps({"teachers": [{"id": "T1", "records": records}]}), "utf-8")
+    code, out, err = run(
+        ["policy", "evaluate", "--policy", "puer-2023", "--input", str(path)], capsys
+    )
+    assert (code, err) == (0, "")
+    json.loads(out, parse_constant=lambda name: pytest.fail(f"{name} in the output"))
+
+
+def test_lesson_observation_count_is_a_bounded_whole_number():
+    from xuefen.policy import InputError, load_policy
+
+    policy = load_policy("pingyang")
+    for count, message in [(2.0, "valid integer"), (True, "valid integer"), (10**6, "less than")]:
+        r = {"id": "r1", "kind": "lesson_observation", "date": "2023-03-10", "detail": "brief"}
+        with pytest.raises(InputError, match=message):
+            policy.evaluate([{"id": "T1", "records": [{**r, "count": count}]}])

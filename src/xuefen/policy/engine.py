@@ -17,7 +17,17 @@ from typing import Any
 from .conditions import compile_condition, condition_fields
 from .errors import InputError
 from .periods import CycleType, Period, PeriodType
-from .records import KIND_LABELS, MODULES, BaseRecord, record_parser
+from .records import (
+    KIND_LABELS,
+    MAX_DATE,
+    MAX_ID_CHARS,
+    MIN_DATE,
+    MODULES,
+    BaseRecord,
+    record_label,
+    record_parser,
+    shown,
+)
 from .rules import CAP_CLASSES, GATE_CLASSES, MEASURES, CompiledCreditRule
 from .schema import PolicyFile
 
@@ -247,13 +257,19 @@ class Policy:
         For batch jobs that store each result and move on: nothing accumulates, so memory
         stays flat however many teachers there are.
         """
+        check_as_of(as_of)
         seen: set[str] = set()
         for i, teacher in enumerate(teachers):
             if not isinstance(teacher, Mapping):
                 raise InputError(f"teacher #{i + 1} must be a JSON object")
             tid = teacher.get("id")
-            if not isinstance(tid, str | int) or tid == "":
+            if tid is None or tid == "":
                 raise InputError(f"teacher #{i + 1}: 'id' is missing")
+            if record_label(tid, None) != str(tid):
+                raise InputError(
+                    f"teacher #{i + 1}: 'id' must be text of at most {MAX_ID_CHARS} characters "
+                    f"or a number (got {shown(tid)})"
+                )
             if str(tid) in seen:
                 raise InputError(f"teacher {tid}: duplicate id")
             seen.add(str(tid))
@@ -263,6 +279,7 @@ class Policy:
         self, teacher: Mapping[str, Any], as_of: dt.date | None = None
     ) -> dict[str, Any]:
         """Evaluate one teacher's records."""
+        check_as_of(as_of)
         tid = str(teacher.get("id"))
         raw_records = teacher.get("records", [])
         if not isinstance(raw_records, list):
@@ -624,6 +641,12 @@ def _canonical(value: Any) -> Any:
     if isinstance(value, list):
         return ("list", tuple(_canonical(v) for v in value))
     return value
+
+
+def check_as_of(as_of: dt.date | None) -> None:
+    """``as_of`` lies in the window of record dates (periods around it stay in range)."""
+    if as_of is not None and not MIN_DATE <= as_of <= MAX_DATE:
+        raise InputError(f"as-of date {as_of} is outside {MIN_DATE} … {MAX_DATE}")
 
 
 def _has_ext(spec: PolicyFile) -> bool:

@@ -25,6 +25,7 @@ from typing import Annotated, Any, ClassVar, Literal, Union
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     TypeAdapter,
@@ -47,8 +48,58 @@ MODES: tuple[str, ...] = ("online", "centralized", "school_based")
 MODULES: tuple[str, ...] = ("ethics", "knowledge", "ability", "class_management", "school_based")
 GRADES: tuple[str, ...] = ("excellent", "good", "medium", "pass", "fail")
 
-NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+# Bounds of record values (docs/policies.md, "Limits"). Numbers are strict: a JSON number,
+# integer or decimal (an integer is accepted where a decimal is expected), never a boolean
+# or a string ("hours": true or "hours": "30" is an error). The upper bounds are far above
+# any real record and keep every product and total finite.
+MAX_HOURS = 10_000.0
+"""Hours (and practice hours) of one record: at most 10,000."""
+MAX_DAYS = 1_000.0
+"""Days of one training: at most 1,000."""
+MAX_CREDITS = 10_000.0
+"""Credits of one record (``reading``): at most 10,000."""
+MAX_RATE = 100.0
+"""``credit_per_hour``: more than 0, at most 100."""
+MAX_COUNT = 10_000
+"""``count`` (lesson observations): a whole number from 1 to 10,000."""
+MAX_EXTENSION_NUMBER = 1_000_000_000
+"""A number in a field a policy declares: within ±1,000,000,000."""
+MAX_INPUT_NUMBER = 1_000_000_000
+"""Numbers outside records (a sheet's inputs, a school's assessment): within ±1,000,000,000."""
+MIN_DATE = dt.date(1900, 1, 1)
+MAX_DATE = dt.date(2100, 12, 31)
+"""Record dates (and ``--as-of``, ``--period``) lie in 1900-01-01 … 2100-12-31."""
+MAX_ID_CHARS = 200
+"""Ids (record, teacher, program, activity, entry) and codes: at most 200 characters."""
+MAX_TEXT_CHARS = 2_000
+"""Other text (``name``, declared string fields): at most 2,000 characters."""
+
+
+def _date_text(value: Any) -> Any:
+    """A record date is JSON text ``YYYY-MM-DD`` (or a date, from Python callers)."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if not isinstance(value, str) or len(value) != 10:
+        raise ValueError("a date is text YYYY-MM-DD")
+    return value
+
+
+def _bounded(low: float, high: float, *, low_open: bool = False) -> Any:
+    lower = {"gt": low} if low_open else {"ge": low}
+    return Annotated[float, Field(strict=True, le=high, allow_inf_nan=False, **lower)]
+
+
+Hours = _bounded(0, MAX_HOURS)
+Days = _bounded(0, MAX_DAYS)
+Credits = _bounded(0, MAX_CREDITS)
+Rate = _bounded(0, MAX_RATE, low_open=True)
+Score = _bounded(0, 100)
+Count = Annotated[int, Field(strict=True, ge=1, le=MAX_COUNT)]
+Bool = Annotated[bool, Field(strict=True)]
+RecordDate = Annotated[dt.date, BeforeValidator(_date_text), Field(ge=MIN_DATE, le=MAX_DATE)]
+Ident = Annotated[str, Field(min_length=1, max_length=MAX_ID_CHARS)]
+Code = Annotated[str, Field(max_length=MAX_ID_CHARS)]
+Text = Annotated[str, Field(max_length=MAX_TEXT_CHARS)]
 
 
 RECORD_CONFIG = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
@@ -64,15 +115,15 @@ class BaseRecord(BaseModel):
     # validator (:func:`_facts_type`) both run it.
     cross_check: ClassVar[Callable[[Mapping[str, Any]], None] | None] = None
 
-    id: Annotated[str, Field(min_length=1)]
-    kind: str
-    date: dt.date
+    id: Ident
+    kind: Code
+    date: RecordDate
     level: Level | None = None
-    status: str = "certified"
-    approved: bool = True
+    status: Code = "certified"
+    approved: Bool = True
     module: Module | None = None
-    self_selected: bool = False
-    name: str | None = None
+    self_selected: Bool = False
+    name: Text | None = None
 
     @property
     def workflow_status(self) -> str:
@@ -103,10 +154,10 @@ class Training(BaseRecord):
 
     kind: Literal["training"]
     mode: Mode
-    hours: NonNegative | None = None
-    days: NonNegative | None = None
-    credit_per_hour: Positive | None = None
-    score: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] | None = None
+    hours: Hours | None = None
+    days: Days | None = None
+    credit_per_hour: Rate | None = None
+    score: Score | None = None
     grade: Grade | None = None
     attendance: Attendance = "full"
     school_based_category: Literal["activity", "outcome"] | None = None
@@ -123,8 +174,8 @@ class NewTeacherTraining(BaseRecord):
     cross_check = staticmethod(_check_new_teacher_training)
 
     kind: Literal["new_teacher_training"]
-    hours: NonNegative
-    practice_hours: NonNegative = 0.0
+    hours: Hours
+    practice_hours: Hours = 0.0
 
 
 class Studio(BaseRecord):
@@ -139,7 +190,7 @@ class Teaching(BaseRecord):
     """承担培训授课: hours taught in a training project."""
 
     kind: Literal["teaching"]
-    hours: NonNegative
+    hours: Hours
 
 
 class Competition(BaseRecord):
@@ -161,8 +212,8 @@ class DegreeStudy(BaseRecord):
     """学历提高: one year of degree study on the institution's transcript."""
 
     kind: Literal["degree_study"]
-    program: Annotated[str, Field(min_length=1)]
-    hours: NonNegative | None = None
+    program: Ident
+    hours: Hours | None = None
 
 
 class ActivityAttendance(BaseRecord):
@@ -172,16 +223,16 @@ class ActivityAttendance(BaseRecord):
 
     kind: Literal["activity_attendance"]
     status: Literal["present", "leave", "absent", "makeup"]  # type: ignore[assignment]
-    review_status: str = "certified"
-    activity: Annotated[str, Field(min_length=1)]
-    hours: NonNegative | None = None
+    review_status: Code = "certified"
+    activity: Ident
+    hours: Hours | None = None
 
 
 class LessonObservation(BaseRecord):
     """听课."""
 
     kind: Literal["lesson_observation"]
-    count: Annotated[int, Field(ge=1)] = 1
+    count: Count = 1
     detail: Literal["detailed", "partial", "brief", "none"]
 
 
@@ -251,7 +302,7 @@ class Award(BaseRecord):
         "skills",
     ]
     rank: Literal["first", "second", "third"]
-    entry: str | None = None
+    entry: Ident | None = None
 
     @property
     def award_group(self) -> str:
@@ -274,7 +325,7 @@ class Honor(BaseRecord):
     """荣誉称号."""
 
     kind: Literal["honor"]
-    title: Annotated[str, Field(min_length=1)]
+    title: Ident
 
 
 class ResearchOutput(BaseRecord):
@@ -295,8 +346,8 @@ class Reading(BaseRecord):
     cross_check = staticmethod(_check_reading)
 
     kind: Literal["reading"]
-    hours: NonNegative | None = None
-    credits: NonNegative | None = None
+    hours: Hours | None = None
+    credits: Credits | None = None
     program: Literal["practice", "humanities"] = "practice"
 
 
@@ -348,11 +399,13 @@ KIND_LABELS: dict[str, str] = {
 }
 
 _FIELD_TYPES: dict[str, Any] = {
-    "string": str,
-    "number": float,
-    "integer": int,
-    "boolean": bool,
-    "date": dt.date,
+    "string": Text,
+    "number": _bounded(-MAX_EXTENSION_NUMBER, MAX_EXTENSION_NUMBER),
+    "integer": Annotated[
+        int, Field(strict=True, ge=-MAX_EXTENSION_NUMBER, le=MAX_EXTENSION_NUMBER)
+    ],
+    "boolean": Bool,
+    "date": RecordDate,
 }
 
 
@@ -427,21 +480,16 @@ class RecordParser:
         if not isinstance(raw, Mapping):
             where = f"#{position + 1}" if position is not None else None
             raise InputError(f"a record is a JSON object, got {type(raw).__name__}", record=where)
-        rid = raw.get("id")
-        label = (
-            str(rid)
-            if rid not in (None, "")
-            else (f"#{position + 1}" if position is not None else "?")
-        )
+        label = record_label(raw.get("id"), position)
         kind = raw.get("kind")
         if kind is None:
             raise InputError(
                 "missing (one of: " + ", ".join(self.models) + ")", record=label, field="kind"
             )
-        adapter = self._adapters.get(kind)
+        adapter = self._adapters.get(kind) if isinstance(kind, str) else None
         if adapter is None:
             raise InputError(
-                f"unknown kind {kind!r} (one of: " + ", ".join(self.models) + ")",
+                f"unknown kind {shown(kind)} (one of: " + ", ".join(self.models) + ")",
                 record=label,
                 field="kind",
             )
@@ -497,9 +545,34 @@ def _input_error(exc: ValidationError, label: str, raw: Mapping[str, Any]) -> In
         msg = msg[len("Value error, ") :]
     if err["type"] == "extra_forbidden":
         msg = "unknown field (not in the record vocabulary, nor declared by the policy)"
-    elif field is not None and field in raw:
-        msg = f"{msg} (got {raw[field]!r})"
+    else:
+        if "datetime.date(" in msg:  # a date bound, which pydantic words as code
+            msg = f"a date from {MIN_DATE} to {MAX_DATE}"
+        if field is not None and field in raw:
+            msg = f"{msg} (got {shown(raw[field])})"
     return InputError(msg, record=label, field=field)
+
+
+def shown(value: Any) -> str:
+    """A value for an error message: short, one line, never a whole object or list."""
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**30:
+        return "a number of more than 30 digits"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def record_label(rid: Any, position: int | None) -> str:
+    """How an error names a record: its id when that is short text or a number, else its
+    position in the teacher's list."""
+    if isinstance(rid, str) and 0 < len(rid) <= MAX_ID_CHARS and rid.isprintable():
+        return rid
+    if isinstance(rid, int) and not isinstance(rid, bool) and abs(rid) < 10**30:
+        return str(rid)
+    return f"#{position + 1}" if position is not None else "?"
 
 
 @lru_cache(maxsize=64)

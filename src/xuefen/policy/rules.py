@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from .conditions import compile_condition
 from .errors import InputError
+from .records import MAX_INPUT_NUMBER, shown
 
 if TYPE_CHECKING:
     from .engine import Contribution, Policy
@@ -388,8 +389,14 @@ CAP_CLASSES: dict[str, type] = {
 def _number(value: Any, field: str) -> float | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InputError(f"must be a number (got {value!r})", field=field)
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not -MAX_INPUT_NUMBER <= value <= MAX_INPUT_NUMBER  # also refuses NaN
+    ):
+        raise InputError(
+            f"must be a number within ±{MAX_INPUT_NUMBER:,} (got {shown(value)})", field=field
+        )
     return float(value)
 
 
@@ -415,7 +422,10 @@ class SchoolAssessmentGate:
             if not c.counted or not self.when(c.facts):
                 continue
             label = c.periods[s.period].label
-            result = (school.get("assessments") or {}).get(label) or school.get("assessment")
+            per_period = school.get("assessments") or {}
+            if not isinstance(per_period, Mapping):
+                raise InputError("must be a JSON object", field="school.assessments")
+            result = per_period.get(label) or school.get("assessment")
             if result is None:
                 c.not_counted(
                     f"{s.label}：学校本{_period_title(policy, s.period)}考核结果未录入，暂不认定"

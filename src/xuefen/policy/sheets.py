@@ -27,7 +27,15 @@ from pydantic import ValidationError
 from .conditions import compile_condition, condition_fields
 from .errors import InputError, PolicyFileError, UnknownPolicyError
 from .loader import _read_yaml, bundled_ids, bundled_text, read_text_file, validation_message
-from .records import RECORD_MODELS, record_facts, record_parser
+from .records import (
+    MAX_ID_CHARS,
+    MAX_INPUT_NUMBER,
+    RECORD_MODELS,
+    record_facts,
+    record_label,
+    record_parser,
+    shown,
+)
 from .rules import fmt
 from .sheet_schema import (
     AllMetItem,
@@ -332,16 +340,24 @@ def _shortfall(u: ShortfallUnits, ctx: Context) -> tuple[float, str]:
         if not isinstance(person, Mapping):
             raise InputError("must be a JSON object", field=where)
         key = person.get(u.by)
-        if key not in u.required:
+        if not isinstance(key, str) or key not in u.required:
             raise InputError(
-                f"unknown {u.by} {key!r} (one of: {', '.join(u.required)})", field=f"{where}.{u.by}"
+                f"unknown {u.by} {shown(key)} (one of: {', '.join(u.required)})",
+                field=f"{where}.{u.by}",
             )
         done = person.get(u.field)
-        if isinstance(done, bool) or not isinstance(done, int | float) or done < 0:
-            raise InputError(f"must be a number ≥ 0 (got {done!r})", field=f"{where}.{u.field}")
+        if (
+            isinstance(done, bool)
+            or not isinstance(done, int | float)
+            or not 0 <= done <= MAX_INPUT_NUMBER  # also refuses NaN
+        ):
+            raise InputError(
+                f"must be a number from 0 to {MAX_INPUT_NUMBER:,} (got {shown(done)})",
+                field=f"{where}.{u.field}",
+            )
         short = max(0.0, u.required[key] - float(done))
         if short:
-            who = person.get("name") or person.get("id") or f"#{i + 1}"
+            who = record_label(person.get("name") or person.get("id"), i)
             role = u.labels.get(key, key)
             parts.append(f"{who}（{role}）{fmt(done)}/{fmt(u.required[key])} 少 {fmt(short)}")
             total += short
@@ -693,9 +709,10 @@ class Sheet:
                 field=unknown[0],
             )
         column = data.get("column", self.spec.default_column)
-        if column not in self.columns:
+        if not isinstance(column, str) or column not in self.columns:
             raise InputError(
-                f"unknown column {column!r} (one of: {', '.join(self.columns)})", field="column"
+                f"unknown column {shown(column)} (one of: {', '.join(self.columns)})",
+                field="column",
             )
         raw_teachers = self._raw_teachers(data)
         teachers = []
@@ -704,8 +721,14 @@ class Sheet:
             if not isinstance(t, Mapping):
                 raise InputError(f"teacher #{i + 1} must be a JSON object", field="teachers")
             tid = t.get("id")
-            if isinstance(tid, bool) or not isinstance(tid, str | int) or tid == "":
+            if tid is None or tid == "":
                 raise InputError(f"teacher #{i + 1}: 'id' is missing", field="teachers")
+            if record_label(tid, None) != str(tid):
+                raise InputError(
+                    f"teacher #{i + 1}: 'id' must be text of at most {MAX_ID_CHARS} characters "
+                    f"or a number (got {shown(tid)})",
+                    field="teachers",
+                )
             tid = str(tid)
             if tid in seen:
                 raise InputError(f"teacher {tid}: duplicate id", field="teachers")
@@ -864,16 +887,22 @@ def _check_value(name, value, type_, lo, hi, required, default, label) -> Any:
             return None
     if type_ == "boolean":
         if not isinstance(value, bool):
-            raise InputError(f"must be true or false (got {value!r})", field=where)
+            raise InputError(f"must be true or false (got {shown(value)})", field=where)
         return value
     if type_ == "list":
         if not isinstance(value, list):
-            raise InputError(f"must be a list (got {value!r})", field=where)
+            raise InputError(f"must be a list (got {shown(value)})", field=where)
         return value
-    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
-        raise InputError(f"must be a number (got {value!r})", field=where)
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not -MAX_INPUT_NUMBER <= value <= MAX_INPUT_NUMBER  # also refuses NaN
+    ):
+        raise InputError(
+            f"must be a number within ±{MAX_INPUT_NUMBER:,} (got {shown(value)})", field=where
+        )
     if type_ == "integer" and value != int(value):
-        raise InputError(f"must be a whole number (got {value!r})", field=where)
+        raise InputError(f"must be a whole number (got {shown(value)})", field=where)
     if (lo is not None and value < lo) or (hi is not None and value > hi):
         span = f"{fmt(lo) if lo is not None else '−∞'}–{fmt(hi) if hi is not None else '∞'}"
         raise InputError(f"{fmt(value)} is outside {span} ({label})", field=where)
