@@ -6,6 +6,7 @@ docs/administration.md for the list); nothing secret is written here.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -60,11 +61,14 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Login throttling: django-axes (with a Chinese name in the admin); xuefen.logins on it.
+    "xuefen.logins.apps.AxesConfig",
     "xuefen.org",
     "xuefen.catalog",
     "xuefen.records",
     "xuefen.results",
     "xuefen.audit",
+    "xuefen.logins",
     "xuefen.portal",
     "xuefen.demo",
 ]
@@ -78,6 +82,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a refused login (too many failures) into the Chinese "locked" page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "xuefen.web.urls"
@@ -126,6 +132,36 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
 
+# Login throttling (django-axes; xuefen.logins writes the audit log and the locked page).
+# The first backend refuses a locked login before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failures are counted per account (wherever they come from: a guess spread over many
+# addresses is stopped) and per address (one address cannot try a few passwords on every
+# account). A school's teachers often share one address, so the address has its own,
+# higher limit (xuefen.logins.throttle.LoginAttemptHandler applies it).
+AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address"]]
+AXES_FAILURE_LIMIT = env_int("XUEFEN_LOGIN_FAILURE_LIMIT", 5)
+XUEFEN_LOGIN_ADDRESS_FAILURE_LIMIT = env_int("XUEFEN_LOGIN_ADDRESS_FAILURE_LIMIT", 30)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("XUEFEN_LOGIN_COOLOFF_MINUTES", 15))
+# A lock lasts the cool-off from the failure that caused it: tries during the lock are
+# refused without being counted, so the page can say when to come back.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_HANDLER = "xuefen.logins.throttle.LoginAttemptHandler"
+AXES_CLIENT_IP_CALLABLE = "xuefen.logins.throttle.client_ip"
+AXES_LOCKOUT_CALLABLE = "xuefen.logins.throttle.locked_out_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# Logins, logouts and failures go to the audit log (xuefen.logins.receivers), and the
+# lock list is in the admin through xuefen.logins.admin, whose deletions are audited.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ADMIN = False
+# Reverse proxies in front of the application that append to X-Forwarded-For (nginx: 1).
+# With 0 the address is REMOTE_ADDR; set it behind a proxy, or every login shares the
+# proxy's address.
+XUEFEN_PROXY_COUNT = env_int("XUEFEN_PROXY_COUNT", 0)
+
 # Chinese first, English available; the source strings are English and the zh_Hans
 # catalogue in src/xuefen/locale is compiled and shipped (see docs/development.md).
 LANGUAGE_CODE = "zh-hans"
@@ -152,4 +188,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # axes announces itself at every start (each management command); failures are warnings.
+    "loggers": {"axes.apps": {"level": "WARNING"}},
 }

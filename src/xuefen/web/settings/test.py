@@ -16,3 +16,9 @@ MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="xuefen-test-media-"))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # pytest-django runs SQLite tests in memory; the file name only matters outside tests.
     DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
+
+# Logins through pages are throttled as in production; Client.login() (no request) passes.
+AUTHENTICATION_BACKENDS = [
+    "xuefen.logins.backends.TestClientAxesBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]

@@ -1,0 +1,2 @@
+"""Logins: throttling (django-axes), the audit of logins, failures and lock-outs, and the
+audited lifting of a lock."""
