@@ -118,6 +118,17 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite cannot create its folder; make var/ on first use so a fresh clone just works.
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    # Several writers at once (gunicorn workers, threads): BEGIN IMMEDIATE takes the write
+    # lock when a transaction starts, so a transaction that read first never fails half-way
+    # on upgrading its lock; a writer waits up to `timeout` seconds for the lock instead of
+    # answering "database is locked"; WAL lets readers go on while one writes.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env_int("XUEFEN_SQLITE_TIMEOUT", 20),
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
