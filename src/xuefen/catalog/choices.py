@@ -1,6 +1,6 @@
 """Choices of the catalog: levels, modes, modules, approval states.
 
-Values are the engine's vocabulary (shared/domain/records.md); labels are for people.
+Values are the engine's vocabulary (docs/records.md); labels are for people.
 """
 
 from django.db import models

@@ -1,4 +1,4 @@
-"""The record vocabulary of ``shared/domain/records.md``, validated with pydantic.
+"""The record vocabulary of ``docs/records.md``, validated with pydantic.
 
 A record is one fact about a teacher (a training attended, an award won, a lesson
 observed...). Field names and values are the fixed contract; unknown kinds and fields are
