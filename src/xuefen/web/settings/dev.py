@@ -7,3 +7,6 @@ DEBUG = env_bool("DJANGO_DEBUG", True)
 # A fixed development key is fine here: dev settings never serve real data.
 SECRET_KEY = SECRET_KEY or "dev-only-not-secret-xuefen"
 ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "[::1]"]
+# WhiteNoise serves from the apps' static folders and sees edits (no collectstatic).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -22,3 +22,6 @@ AUTHENTICATION_BACKENDS = [
     "xuefen.logins.backends.TestClientAxesBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# WhiteNoise serves from the apps' static folders (no collectstatic before the tests).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
