@@ -7,6 +7,14 @@ command line and the web app can show it as it is.
 from __future__ import annotations
 
 
+def one_line(text: str) -> str:
+    """``text`` with line breaks and other control characters escaped (``\\n``), so an
+    error is always one line whatever a key or value holds."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 class XuefenError(Exception):
     """Base class of every error the engine raises on purpose."""
 
@@ -24,17 +32,17 @@ class InputError(XuefenError):
         if field is not None:
             where.append(f"field {field}")
         prefix = ": ".join(where)
-        super().__init__(f"{prefix}: {message}" if prefix else message)
+        super().__init__(one_line(f"{prefix}: {message}" if prefix else message))
 
 
 class PolicyFileError(XuefenError):
     """A policy or sheet file that does not validate."""
 
     def __init__(self, message: str, *, source: str | None = None, location: str | None = None):
-        self.source = source
-        self.location = location
+        self.source = one_line(source) if source else source
+        self.location = one_line(location) if location else location
         where = ": ".join(p for p in (source, location) if p)
-        super().__init__(f"{where}: {message}" if where else message)
+        super().__init__(one_line(f"{where}: {message}" if where else message))
 
 
 class UnknownPolicyError(XuefenError):

@@ -160,6 +160,18 @@ def _check_nodes(root: Any) -> None:
         stack.extend((c, False) for c in reversed(children) if id(c) not in done)
 
 
+def _compose_and_construct(text: str) -> Any:
+    loader = _BoundedLoader(text)  # reads the first characters: may raise a ReaderError
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_nodes(node)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
 def _line(mark: Any) -> str | None:
     return f"line {mark.line + 1}" if mark is not None else None
 
@@ -168,14 +180,8 @@ def _read_yaml(text: str, source: str) -> Any:
     """A policy or sheet file's YAML as Python data, within the limits above."""
     if len(text) > MAX_FILE_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
         raise PolicyFileError(_TOO_LARGE, source=source)
-    loader = _BoundedLoader(text)
     try:
-        node = loader.get_single_node()
-        if node is not None:
-            _check_nodes(node)
-            data = loader.construct_document(node)
-        else:
-            data = None
+        data = _compose_and_construct(text)
     except _Refused as exc:
         raise PolicyFileError(exc.message, source=source, location=_line(exc.mark)) from None
     except yaml.YAMLError as exc:
@@ -184,8 +190,6 @@ def _read_yaml(text: str, source: str) -> Any:
         raise PolicyFileError(
             f"not valid YAML: {problem}", source=source, location=_line(mark)
         ) from None
-    finally:
-        loader.dispose()
     if not isinstance(data, dict):
         raise PolicyFileError("the file must be a YAML mapping", source=source)
     return data
