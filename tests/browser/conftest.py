@@ -49,21 +49,46 @@ def browser(allow_orm_beside_playwright: None) -> Iterator[Any]:
         browser.close()
 
 
+# Reports every Content-Security-Policy violation of every document to the test, through a
+# binding (Playwright's init scripts and bindings run outside the page's policy).
+WATCH_CSP = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__reportCsp(`${e.violatedDirective} blocked ${e.blockedURI || "inline"}`
+    + ` at ${e.sourceFile || document.location.pathname}:${e.lineNumber}`);
+});
+"""
+
+
+def _is_csp_message(text: str) -> bool:
+    return "Content Security Policy" in text or text.startswith("Refused to")
+
+
 @pytest.fixture
 def new_page(browser: Any) -> Iterator[Any]:
-    """A function opening a page in a fresh context with the given viewport."""
+    """A function opening a page in a fresh context with the given viewport. Every page is
+    watched for Content-Security-Policy violations (``securitypolicyviolation`` events and
+    the console's "Refused to ..." reports): the test fails if the policy blocked anything."""
     contexts = []
+    violations: list[str] = []
 
     def make(viewport: dict[str, int]) -> Any:
         context = browser.new_context(viewport=viewport, locale="zh-CN", device_scale_factor=1)
         contexts.append(context)
+        context.expose_binding("__reportCsp", lambda _source, text: violations.append(text))
+        context.add_init_script(WATCH_CSP)
         page = context.new_page()
         page.set_default_timeout(15_000)
+        page.on(
+            "console",
+            lambda msg: violations.append(msg.text) if _is_csp_message(msg.text) else None,
+        )
+        page.csp_violations = violations
         return page
 
     yield make
     for context in contexts:
         context.close()
+    assert violations == [], "the Content-Security-Policy blocked something"
 
 
 @pytest.fixture

@@ -61,8 +61,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    # Login throttling: django-axes (with a Chinese name in the admin); xuefen.logins on it.
-    "xuefen.logins.apps.AxesConfig",
+    # Login throttling (xuefen.logins builds on it) and the Content-Security-Policy header.
+    "xuefen.logins.apps.AxesConfig",  # django-axes, with a Chinese name in the admin
+    "csp",
     "xuefen.org",
     "xuefen.catalog",
     "xuefen.records",
@@ -78,6 +79,7 @@ MIDDLEWARE = [
     # Static files from STATIC_ROOT without a separate web server (scripts/run.sh, small
     # deployments); behind nginx it only answers what nginx passes on.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -175,6 +177,24 @@ AXES_ENABLE_ADMIN = False
 # With 0 the address is REMOTE_ADDR; set it behind a proxy, or every login shares the
 # proxy's address.
 XUEFEN_PROXY_COUNT = env_int("XUEFEN_PROXY_COUNT", 0)
+
+# Content-Security-Policy (django-csp): only this site's own files; no inline script or
+# style, no frames, forms post only here. htmx's inline indicator styles are switched off
+# in base.html (htmx-config).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # Chinese first, English available; the source strings are English and the zh_Hans
 # catalogue in src/xuefen/locale is compiled and shipped (see docs/development.md).
