@@ -25,7 +25,6 @@ from typing import Annotated, Any, ClassVar, Literal, Union
 from pydantic import (
     AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     TypeAdapter,
@@ -33,6 +32,7 @@ from pydantic import (
     create_model,
     model_validator,
 )
+from pydantic_core import core_schema
 from typing_extensions import TypedDict
 
 from .errors import InputError
@@ -75,13 +75,33 @@ MAX_TEXT_CHARS = 2_000
 """Other text (``name``, declared string fields): at most 2,000 characters."""
 
 
-def _date_text(value: Any) -> Any:
-    """A record date is JSON text ``YYYY-MM-DD`` (or a date, from Python callers)."""
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value
-    if not isinstance(value, str) or len(value) != 10:
-        raise ValueError("a date is text YYYY-MM-DD")
-    return value
+class _RecordDate:
+    """A record date: JSON text ``YYYY-MM-DD`` that is a real day (or a ``date`` from Python
+    callers), from :data:`MIN_DATE` to :data:`MAX_DATE`. Never a number (pydantic's lax
+    mode would read ``0`` as 1970-01-01) nor a date-time. Built of pydantic-core schemas
+    only, so it costs no Python call per record."""
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        text = core_schema.chain_schema(
+            [
+                core_schema.str_schema(strict=True, min_length=10, max_length=10),
+                core_schema.date_schema(),
+            ]
+        )
+        parsed = core_schema.custom_error_schema(
+            core_schema.union_schema(
+                [core_schema.date_schema(strict=True), text], mode="left_to_right"
+            ),
+            custom_error_type="date_text",
+            custom_error_message="a date is text YYYY-MM-DD, a day that exists",
+        )
+        window = core_schema.custom_error_schema(
+            core_schema.date_schema(strict=True, ge=MIN_DATE, le=MAX_DATE),
+            custom_error_type="date_window",
+            custom_error_message=f"a date from {MIN_DATE} to {MAX_DATE}",
+        )
+        return core_schema.chain_schema([parsed, window])
 
 
 def _bounded(low: float, high: float, *, low_open: bool = False) -> Any:
@@ -96,7 +116,7 @@ Rate = _bounded(0, MAX_RATE, low_open=True)
 Score = _bounded(0, 100)
 Count = Annotated[int, Field(strict=True, ge=1, le=MAX_COUNT)]
 Bool = Annotated[bool, Field(strict=True)]
-RecordDate = Annotated[dt.date, BeforeValidator(_date_text), Field(ge=MIN_DATE, le=MAX_DATE)]
+RecordDate = Annotated[dt.date, _RecordDate()]
 Ident = Annotated[str, Field(min_length=1, max_length=MAX_ID_CHARS)]
 Code = Annotated[str, Field(max_length=MAX_ID_CHARS)]
 Text = Annotated[str, Field(max_length=MAX_TEXT_CHARS)]
@@ -546,8 +566,6 @@ def _input_error(exc: ValidationError, label: str, raw: Mapping[str, Any]) -> In
     if err["type"] == "extra_forbidden":
         msg = "unknown field (not in the record vocabulary, nor declared by the policy)"
     else:
-        if "datetime.date(" in msg:  # a date bound, which pydantic words as code
-            msg = f"a date from {MIN_DATE} to {MAX_DATE}"
         if field is not None and field in raw:
             msg = f"{msg} (got {shown(raw[field])})"
     return InputError(msg, record=label, field=field)
