@@ -18,7 +18,7 @@ from xuefen.catalog.services import (
     project_update,
 )
 from xuefen.records.services import record_certify
-from xuefen.results.services import teacher_result
+from xuefen.results.selectors import teacher_standing as teacher_result
 
 AS_OF = dt.date(2023, 12, 31)
 

@@ -19,8 +19,8 @@ from xuefen.org.scoping import can, get_scoped_or_404, restrict
 from xuefen.org.services import policy_bind
 from xuefen.records.models import Evidence, Record
 from xuefen.records.services import evidence_add
+from xuefen.results.compute import recompute
 from xuefen.results.models import TeacherResult
-from xuefen.results.services import teachers_results
 
 SCOPED_MODELS = [
     OrgNode,
@@ -100,10 +100,7 @@ def world(people, make_record):
     objs["evidence_b"] = evidence_add(
         actor=p.root, record=objs["record_b"], file=SimpleUploadedFile("证书.pdf", b"%PDF b")
     )
-    standings = teachers_results(
-        teachers=[p.teacher_a, p.teacher_b, p.teacher_c], as_of=dt.date(2023, 12, 31)
-    )
-    assert all(s.result is not None for s in standings.values())
+    recompute([p.teacher_a.pk, p.teacher_b.pk, p.teacher_c.pk], as_of=dt.date(2023, 12, 31))
     objs["result_a"] = TeacherResult.objects.get(teacher=p.teacher_a)
     objs["result_b"] = TeacherResult.objects.get(teacher=p.teacher_b)
     objs["result_c"] = TeacherResult.objects.get(teacher=p.teacher_c)

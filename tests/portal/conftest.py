@@ -41,10 +41,12 @@ def compliant_fields() -> list[tuple[str, dict[str, Any]]]:
 
 @pytest.fixture
 def make_compliant(people: People, make_record: Any) -> Any:
-    """Give a teacher certified records, dated today, that meet this year's requirements."""
+    """Give a teacher certified records, dated today, that meet this year's requirements,
+    and bring the stored results up to date as the worker would once the change commits."""
+    from xuefen.results.compute import recompute_stale
 
     def make(teacher: Any) -> list[Any]:
-        return [
+        records = [
             make_record(
                 teacher,
                 actor=people.county_admin,
@@ -55,5 +57,7 @@ def make_compliant(people: People, make_record: Any) -> Any:
             )
             for level, fields in compliant_fields()
         ]
+        recompute_stale()
+        return records
 
     return make

@@ -14,8 +14,8 @@ from django.utils import timezone
 from tests.conftest import id_number
 from xuefen.org.choices import NodeKind, SchoolKind
 from xuefen.org.services import node_create, teacher_create
-from xuefen.results.models import TeacherResult
-from xuefen.results.services import teacher_result
+from xuefen.results.compute import recompute_stale
+from xuefen.results.selectors import teacher_standing as teacher_result
 
 pytestmark = pytest.mark.db_backend
 
@@ -143,8 +143,17 @@ def add_teachers(people: Any, school: Any, count: int, start: int) -> None:
 
 
 def count_queries(client: Any, url: str, **headers: str) -> int:
-    TeacherResult.objects.all().delete()  # a cold cache: the engine runs for every teacher
-    with CaptureQueriesContext(connection) as ctx:
+    """Queries of one page view, with the stored results up to date; the engine must not
+    run while the page is read (issue 7: nothing computes a region on a request)."""
+    from unittest import mock
+
+    from xuefen.policy.engine import Policy
+
+    recompute_stale()
+    with (
+        CaptureQueriesContext(connection) as ctx,
+        mock.patch.object(Policy, "evaluate", side_effect=AssertionError("engine on a page")),
+    ):
         assert client.get(url, **headers).status_code == 200
     return len(ctx.captured_queries)
 

@@ -1,21 +1,23 @@
-"""Results come from the engine, are cached per teacher and binding, and are recomputed
-when records change; policies replaced from a date leave earlier results alone."""
+"""Stored results follow the business events (issue 7): each kind of change makes exactly
+the affected teachers stale in its own transaction; the worker brings them up to date,
+teachers and school summaries, on both bases (certified, and with pending records)."""
 
 import datetime as dt
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.core.management import CommandError, call_command
+from django.db import transaction
 
 from tests.conftest import training
-from xuefen.audit.models import AuditEntry
-from xuefen.org.models import PolicyBinding
-from xuefen.org.services import policy_bind, policy_for
-from xuefen.records.services import record_certify, record_submit, record_update
-from xuefen.results.models import TeacherResult
-from xuefen.results.services import school_results, teacher_result, teachers_results
+from xuefen.catalog.services import institution_revoke, project_approve, project_create
+from xuefen.org.services import policy_bind, teacher_update
+from xuefen.records.services import record_certify, record_update
+from xuefen.results.compute import recompute, recompute_stale
+from xuefen.results.models import SchoolPeriod, TeacherPeriod, TeacherResult, TeacherState
+from xuefen.results.selectors import teacher_standing
 
 AS_OF = dt.date(2023, 12, 31)
+YEAR_2023 = ("year", dt.date(2023, 1, 1))
 
 
 @pytest.fixture
@@ -34,88 +36,187 @@ def count_evaluations(monkeypatch):
     return calls
 
 
-def test_result_recomputed_after_record_changes(
-    people, make_record, django_capture_on_commit_callbacks
-):
-    record = make_record(actor=people.school_admin_a, status="submitted")
-    standing = teacher_result(people.teacher_a, as_of=AS_OF)
-    assert standing.records[str(record.pk)]["counted"] is False  # not certified yet
-    assert standing.result["cycle"]["credits"]["total"] == 0
+def stale(people):
+    """The named teachers that are stale, by attribute name."""
+    names = ("teacher_a", "teacher_a2", "teacher_b", "teacher_c")
+    flags = dict(TeacherState.objects.values_list("teacher_id", "stale"))
+    return {n for n in names if flags.get(getattr(people, n).pk, True)}
 
+
+@pytest.fixture
+def fresh(people):
+    """Everyone computed: no teacher is stale before the test acts."""
+    recompute_stale()
+    assert stale(people) == set()
+    return people
+
+
+def figures(teacher, period=YEAR_2023):
+    return TeacherPeriod.objects.filter(
+        teacher=teacher, period_type=period[0], start=period[1]
+    ).first()
+
+
+def test_a_record_change_makes_its_teacher_stale_and_the_worker_updates_it(
+    fresh, make_record, django_capture_on_commit_callbacks
+):
+    people = fresh
+    with django_capture_on_commit_callbacks(execute=False):
+        record = make_record(actor=people.school_admin_a, status="submitted")
+    assert stale(people) == {"teacher_a"}
     with django_capture_on_commit_callbacks(execute=True):
         record_certify(actor=people.county_admin, record=record)
-    # Recomputed on commit (as of today, what pages show): the cache row already holds the
-    # record's new verdict.
-    row = TeacherResult.objects.get(teacher=people.teacher_a, binding=people.binding)
-    assert row.as_of == timezone.localdate()
-    verdict = {r["id"]: r for r in row.result["records"]}[str(record.pk)]
-    assert verdict["counted"] is True and verdict["credits"] == 34.5
-    standing = teacher_result(people.teacher_a, as_of=AS_OF)
-    verdict = standing.records[str(record.pk)]
-    assert verdict["counted"] is True and verdict["credits"] == 34.5
-    assert "良" in verdict["explanation"]
-    period = standing.period(dt.date(2023, 6, 1))
-    assert period["credits"]["online"] == 34.5
-    assert standing.compliant is False
+    # The test backend runs the queued task on commit: up to date again.
+    assert stale(people) == set()
+    row = figures(people.teacher_a)
+    assert row.total_credits == 34.5 and row.credits["online"] == 34.5
+    result = TeacherResult.objects.get(teacher=people.teacher_a)
+    verdict = {r["id"]: r for r in result.result["records"]}[str(record.pk)]
+    assert verdict["counted"] is True and "良" in verdict["explanation"]
 
 
-def test_update_invalidates_cache(people, make_record, count_evaluations):
-    record = make_record(actor=people.school_admin_a, status="draft")
-    teacher_result(people.teacher_a, as_of=AS_OF)
-    assert TeacherResult.objects.filter(teacher=people.teacher_a).exists()
-    record_update(actor=people.school_admin_a, record=record, fields=training(hours=40))
-    assert not TeacherResult.objects.filter(teacher=people.teacher_a).exists()
-    record_submit(actor=people.school_admin_a, record=record)
-    record_certify(actor=people.county_admin, record=record)
-    standing = teacher_result(people.teacher_a, as_of=AS_OF)
-    assert standing.records[str(record.pk)]["hours"] == 40
-
-
-def test_cache_is_reused_and_stale_rows_are_recomputed(people, make_record, count_evaluations):
-    make_record(actor=people.county_admin, status="certified")
-    first = teacher_result(people.teacher_a, as_of=AS_OF)
-    assert count_evaluations == [1]
-    again = teacher_result(people.teacher_a, as_of=AS_OF)
-    assert count_evaluations == [1]  # served from the cache
-    assert again.result == first.result
-    # A row whose fingerprint no longer matches is never served, even if nobody deleted it.
-    TeacherResult.objects.update(fingerprint="0" * 64, result={"tampered": True})
-    fresh = teacher_result(people.teacher_a, as_of=AS_OF)
-    assert count_evaluations == [1, 1]
-    assert fresh.result == first.result
-    # Another as_of is another question.
-    teacher_result(people.teacher_a, as_of=dt.date(2024, 6, 30))
-    assert count_evaluations == [1, 1, 1]
-
-
-def test_roster_is_one_engine_call(
-    people, make_record, count_evaluations, django_assert_max_num_queries
-):
-    for teacher in (people.teacher_a, people.teacher_a2):
-        make_record(teacher, actor=people.county_admin, status="certified")
-    with django_assert_max_num_queries(6):
-        standings = school_results(school=people.school_a, as_of=AS_OF)
-    assert count_evaluations == [2]
-    assert set(standings) == {people.teacher_a.pk, people.teacher_a2.pk}
-    assert all(s.result["cycle"]["credits"]["total"] == 34.5 for s in standings.values())
-    # The county's teachers: cached ones are not evaluated again.
-    standings = teachers_results(
-        teachers=[people.teacher_a, people.teacher_a2, people.teacher_b], as_of=AS_OF
+def test_each_kind_of_change_marks_exactly_its_teachers(fresh, make_record):
+    people = fresh
+    project = project_create(
+        actor=people.county_admin,
+        publisher=people.county_x,
+        name="县级培训",
+        level="county",
+        mode="centralized",
+        module="ability",
+        hours=12,
+        credit_per_hour=1.5,
+        institution=people.institution,
     )
-    assert count_evaluations == [2, 1]
-    assert standings[people.teacher_b.pk].result["cycle"]["credits"]["total"] == 0
+    project = project_approve(actor=people.county_admin, project=project)
+    certified = make_record(
+        people.teacher_a,
+        actor=people.county_admin,
+        fields={"score": 90},
+        level="",
+        project=project,
+        status="certified",
+    )
+    make_record(
+        people.teacher_b,
+        actor=people.county_admin,
+        fields={"score": 90},
+        level="",
+        project=project,
+        status="submitted",
+    )
+    assert certified.certified_input is not None
+    recompute_stale()
+
+    # A profile change: that teacher only.
+    teacher_update(actor=people.school_admin_a, teacher=people.teacher_a2, first_year=True)
+    assert stale(people) == {"teacher_a2"}
+    recompute_stale()
+
+    # The institution's approval withdrawn: teachers with a record of its projects that is
+    # not certified (teacher_a's certified figure is frozen).
+    institution_revoke(actor=people.county_admin, institution=people.institution, reason="停办")
+    assert stale(people) == {"teacher_b"}
+    recompute_stale()
+
+    # A policy bound to county X: every teacher under X, none in county Y.
+    policy_bind(
+        actor=people.root,
+        node=people.county_x,
+        policy_id="dali-2020",
+        valid_from=dt.date(2026, 1, 1),
+    )
+    assert stale(people) == {"teacher_a", "teacher_a2", "teacher_b"}
 
 
-def test_no_policy_bound_means_no_result(people, make_record):
-    make_record(people.teacher_a, date=dt.date(2020, 5, 1), status="certified")
-    standing = teacher_result(people.teacher_a, as_of=dt.date(2020, 12, 31))
-    assert standing.binding is None and standing.result is None
-    assert len(standing.unbound) == 1
+def test_a_rolled_back_change_marks_nobody(fresh, make_record):
+    people = fresh
+    with pytest.raises(RuntimeError), transaction.atomic():
+        make_record(actor=people.school_admin_a)
+        assert stale(people) == {"teacher_a"}
+        raise RuntimeError("the view failed after the service")
+    assert stale(people) == set()
 
 
-def test_policy_replaced_from_a_date_leaves_past_results(people, make_record):
+def test_a_change_during_the_computation_leaves_the_teacher_stale(fresh, make_record, monkeypatch):
+    """The worker clears ``stale`` only for the version it read."""
+    import xuefen.results.compute as compute
+
+    people = fresh
+    record = make_record(actor=people.school_admin_a, status="draft")
+    original = compute._load_batch
+
+    def load_then_change(ids):
+        loaded = original(ids)
+        record_update(actor=people.school_admin_a, record=record, fields=training(hours=40))
+        return loaded
+
+    monkeypatch.setattr(compute, "_load_batch", load_then_change)
+    recompute([people.teacher_a.pk])
+    assert stale(people) == {"teacher_a"}
+
+
+def test_pages_read_one_teacher_inline_at_most(fresh, make_record, count_evaluations):
+    people = fresh
+    make_record(actor=people.county_admin, status="certified")
+    make_record(people.teacher_b, actor=people.county_admin, status="certified")
+    assert stale(people) == {"teacher_a", "teacher_b"}
+    standing = teacher_standing(people.teacher_a, as_of=AS_OF)
+    # One teacher, both bases: two engine calls of one teacher each; teacher_b still waits.
+    assert count_evaluations == [1, 1]
+    assert stale(people) == {"teacher_b"}
+    assert standing.period(dt.date(2023, 6, 1))["credits"]["online"] == 34.5
+    teacher_standing(people.teacher_a, as_of=AS_OF)
+    assert count_evaluations == [1, 1]  # fresh: read, not computed
+
+
+def test_certified_and_pending_figures(fresh, make_record):
+    people = fresh
+    make_record(actor=people.county_admin, status="certified")
+    submitted = make_record(
+        actor=people.school_admin_a, status="submitted", fields=training(hours=10)
+    )
+    recompute_stale()
+    row = figures(people.teacher_a)
+    assert row.total_hours == 30 and row.pending_hours == 40
+    standing = teacher_standing(people.teacher_a, as_of=AS_OF)
+    assert standing.records[str(submitted.pk)]["counted"] is False
+    assert standing.pending_records[str(submitted.pk)]["counted"] is True
+    assert standing.pending_records[str(submitted.pk)]["hours"] == 10
+
+
+def test_school_summaries_follow_their_teachers(fresh, make_record):
+    people = fresh
+    make_record(people.teacher_a, actor=people.county_admin, status="certified")
+    recompute_stale()
+    summary = SchoolPeriod.objects.get(
+        school=people.school_a, period_type="year", start=YEAR_2023[1]
+    )
+    assert summary.teachers == 2 and summary.judged == 1
+    assert summary.credits["online"] == 34.5
+    assert summary.short_by["year-hours-total"]["count"] == 1
+    # A teacher moved to school B: both schools' summaries change.
+    teacher_update(actor=people.county_admin, teacher=people.teacher_a, school=people.school_b)
+    recompute_stale()
+    assert not SchoolPeriod.objects.filter(school=people.school_a, start=YEAR_2023[1]).exists()
+    moved = SchoolPeriod.objects.get(school=people.school_b, period_type="year", start=YEAR_2023[1])
+    assert moved.judged == 1 and moved.teachers == 2
+
+
+def test_a_finished_cycle_stays_reportable(fresh, make_record):
+    """In 2026 the 2021–2025 cycle has ended; its figures are still stored."""
+    people = fresh
+    make_record(actor=people.county_admin, status="certified")
+    recompute_stale()
+    cycle = figures(people.teacher_a, ("cycle", dt.date(2021, 1, 1)))
+    assert cycle is not None and cycle.total_credits == 34.5 and cycle.compliant is False
+    assert cycle.end == dt.date(2025, 12, 31)
+
+
+def test_policy_replaced_from_a_date_leaves_past_results(fresh, make_record):
+    people = fresh
     make_record(people.teacher_a, date=dt.date(2023, 3, 10), status="certified")
-    before = teacher_result(people.teacher_a, as_of=AS_OF).result
+    before = teacher_standing(people.teacher_a, as_of=AS_OF).result
     new = policy_bind(
         actor=people.county_admin,
         node=people.county_x,
@@ -124,106 +225,30 @@ def test_policy_replaced_from_a_date_leaves_past_results(people, make_record):
         reason="试行新办法",
     )
     make_record(
-        people.teacher_a,
-        date=dt.date(2024, 10, 8),
-        fields=training(hours=10),
-        status="certified",
+        people.teacher_a, date=dt.date(2024, 10, 8), fields=training(hours=10), status="certified"
     )
-    standing = teacher_result(people.teacher_a, as_of=dt.date(2024, 12, 31))
+    standing = teacher_standing(people.teacher_a, as_of=dt.date(2024, 12, 31))
     assert standing.binding == new and standing.result is not None
     assert [s.binding.policy_id for s in standing.segments] == ["puer-2023", "dali-2020"]
-    # The 2023 record is still judged under 普洱 as it was.
-    assert teacher_result(people.teacher_a, as_of=AS_OF).result == before
-    assert policy_for(node=people.school_a, day=dt.date(2023, 3, 10)) == people.binding
-    assert policy_for(node=people.school_c, day=dt.date(2024, 10, 8)) == people.binding
+    assert teacher_standing(people.teacher_a, as_of=AS_OF).result == before
 
 
-def test_policy_bind_rules_and_audit(people):
-    with pytest.raises(PermissionDenied):
-        policy_bind(
-            actor=people.school_admin_a,
-            node=people.school_a,
-            policy_id="puer-2023",
-            valid_from=dt.date(2024, 1, 1),
-        )
-    with pytest.raises(PermissionDenied):
-        policy_bind(
-            actor=people.county_y_admin,
-            node=people.county_x,
-            policy_id="puer-2023",
-            valid_from=dt.date(2024, 1, 1),
-        )
-    with pytest.raises(ValidationError) as info:
-        policy_bind(
-            actor=people.root, node=people.city, policy_id="nope", valid_from=dt.date(2024, 1, 1)
-        )
-    assert "policy_id" in info.value.message_dict
-    with pytest.raises(ValidationError) as info:  # history is not rewritten
-        policy_bind(
-            actor=people.root,
-            node=people.city,
-            policy_id="dali-2020",
-            valid_from=dt.date(2020, 1, 1),
-        )
-    assert "valid_from" in info.value.message_dict
-    with pytest.raises(ValidationError) as info:
-        policy_bind(
-            actor=people.root,
-            node=people.city,
-            policy_text="id: [unclosed",
-            source_name="bad.yaml",
-            valid_from=dt.date(2025, 1, 1),
-        )
-    assert "policy_text" in info.value.message_dict
-
-    replacement = policy_bind(
-        actor=people.root,
-        node=people.city,
-        policy_id="dali-2020",
-        valid_from=dt.date(2025, 1, 1),
-        reason="市教育局新文件",
-    )
-    people.binding.refresh_from_db()
-    assert people.binding.valid_to == dt.date(2024, 12, 31)
-    entry = AuditEntry.objects.get(event="policy.bind", target_id=str(replacement.pk))
-    assert entry.old_values == {"replaced": people.binding.pk, "replaced_valid_to": None}
-    assert entry.new_values["replaced_valid_to"] == "2024-12-31"
-    assert entry.new_values["policy_id"] == "dali-2020"
-    assert entry.reason == "市教育局新文件"
+def test_no_policy_bound_means_no_result(fresh, make_record):
+    people = fresh
+    make_record(people.teacher_a, date=dt.date(2020, 5, 1), status="certified")
+    standing = teacher_standing(people.teacher_a, as_of=dt.date(2020, 12, 31))
+    assert standing.binding is None and standing.result is None
 
 
-def test_uploaded_policy_text_is_validated_and_used(people, make_record):
-    from xuefen.policy.loader import bundled_text
-
-    text = bundled_text("puer-2023")
-    binding = policy_bind(
-        actor=people.county_admin,
-        node=people.county_x,
-        policy_text=text,
-        source_name="puer-local.yaml",
-        valid_from=dt.date(2025, 1, 1),
-    )
-    assert binding.policy_name and binding.policy_key.startswith("uploaded:")
-    assert PolicyBinding.objects.filter(node=people.county_x).count() == 1
-    make_record(people.teacher_a, date=dt.date(2025, 3, 1), status="certified")
-    standing = teacher_result(people.teacher_a, as_of=dt.date(2025, 12, 31))
-    assert standing.binding == binding
-    assert standing.result["cycle"]["credits"]["total"] == 34.5
-
-
-def test_deferred_batch_recomputes_once_at_the_end(
-    people, make_record, count_evaluations, django_capture_on_commit_callbacks
-):
-    from xuefen.results.services import results_deferred
-
-    with (
-        django_capture_on_commit_callbacks(execute=True) as callbacks,
-        results_deferred() as touched,
-    ):
-        for teacher in (people.teacher_a, people.teacher_a2, people.teacher_a):
-            make_record(teacher, actor=people.county_admin, status="certified")
-        assert count_evaluations == []
-    assert len(callbacks) == 3  # the three audit notifications; no per-record refresh
-    assert touched == {people.teacher_a.pk, people.teacher_a2.pk}
-    assert count_evaluations == [2]  # one engine call for both teachers
-    assert TeacherResult.objects.filter(teacher__in=touched).count() == 2
+def test_the_command_recomputes_a_region_with_progress(fresh, capsys):
+    people = fresh
+    call_command("results_recompute", "--node", str(people.county_x.pk), "--batch", "2")
+    out = capsys.readouterr().out
+    assert "2 / 3 teachers" in out and "3 / 3 teachers" in out  # county X: 3 teachers
+    TeacherState.objects.filter(teacher=people.teacher_c).update(engine="older")
+    call_command("results_recompute", "--outdated")
+    out = capsys.readouterr().out
+    assert "1 teachers were computed by another engine version" in out
+    assert "1 / 1 teachers" in out
+    with pytest.raises(CommandError):
+        call_command("results_recompute", "--node", "no-such-code")

@@ -12,7 +12,7 @@ from django.db import models, transaction
 
 from .choices import Event
 from .models import AuditEntry
-from .signals import business_event
+from .signals import business_change, business_event
 
 M = TypeVar("M", bound=models.Model)
 
@@ -90,7 +90,8 @@ def audit_log(
     new: Mapping[str, Any] | None = None,
     reason: str = "",
 ) -> AuditEntry:
-    """Write one audit entry and send :data:`business_event` once the transaction commits.
+    """Write one audit entry, send :data:`business_change` now and :data:`business_event`
+    once the transaction commits.
 
     Must be called inside the service's ``transaction.atomic`` block, after the change.
     """
@@ -98,14 +99,17 @@ def audit_log(
         actor=actor, event=event, target=target, node=node, old=old, new=new, reason=reason
     )
     entry.save()
+    business_change.send(sender=AuditEntry, entries=[entry], targets=[target])
     transaction.on_commit(lambda: business_event.send(sender=AuditEntry, entry=entry))
     return entry
 
 
 def audit_log_bulk(entries: list[AuditEntry]) -> list[AuditEntry]:
-    """Write many entries built by :func:`audit_entry` (imports), in batches, and send
-    :data:`business_event` for each once the transaction commits."""
+    """Write many entries built by :func:`audit_entry` (imports), in batches; send
+    :data:`business_change` once for all of them now and :data:`business_event` for each
+    once the transaction commits."""
     saved = AuditEntry.objects.bulk_create(entries, batch_size=500)
+    business_change.send(sender=AuditEntry, entries=saved, targets=[None] * len(saved))
 
     def send() -> None:
         for entry in saved:

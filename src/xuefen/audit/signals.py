@@ -1,10 +1,16 @@
-"""Signals sent after a business event has been committed.
+"""Signals of business events.
 
-Receivers (notifications, later: mail and the activity feed) get the committed
-:class:`~xuefen.audit.models.AuditEntry` as ``entry``. Sent from ``transaction.on_commit``,
-so a rolled-back action notifies nobody.
+- :data:`business_change` is sent inside the changing transaction, right after the audit
+  entry is written, with ``entries`` (the unsaved-or-saved :class:`AuditEntry` rows) and
+  ``targets`` (the changed objects, where the writer has them; ``None`` items otherwise).
+  Derived data that must change with the facts in the same transaction listens here:
+  :mod:`xuefen.results.events` marks the affected teachers stale. A receiver that raises
+  rolls the change back, so receivers do only what must be atomic with it.
+- :data:`business_event` is sent once the transaction has committed, with the committed
+  ``entry``: notifications and queued work (a rolled-back action notifies nobody).
 """
 
 from django.dispatch import Signal
 
+business_change = Signal()
 business_event = Signal()

@@ -51,15 +51,6 @@ PROJECT_EDITABLE = frozenset(PROJECT_FIELDS) - {
 }
 
 
-def _results_touching_project(project: Project) -> None:
-    """A project's approval or numbers change what its records earn."""
-    from xuefen.results.services import results_invalidate
-
-    results_invalidate(
-        teacher_ids=list(project.records.values_list("teacher_id", flat=True).distinct())
-    )
-
-
 # -- institutions ----------------------------------------------------------------------
 
 
@@ -117,31 +108,20 @@ def _set_institution_approval(
                 }
             )
 
-    with transaction.atomic():
-        updated = audited_update(
-            institution,
-            actor=actor,
-            event=Event.INSTITUTION_APPROVE if approved else Event.INSTITUTION_REVOKE,
-            fields=INSTITUTION_FIELDS,
-            changes={
-                "approved": approved,
-                "approved_by": actor if approved else None,
-                "approved_at": timezone.now() if approved else None,
-            },
-            node=lambda i: i.node,
-            check=check,
-            reason=reason,
-        )
-        from xuefen.results.services import results_invalidate
-
-        results_invalidate(
-            teacher_ids=list(
-                updated.projects.values_list("records__teacher_id", flat=True)
-                .exclude(records__teacher_id=None)
-                .distinct()
-            )
-        )
-    return updated
+    return audited_update(
+        institution,
+        actor=actor,
+        event=Event.INSTITUTION_APPROVE if approved else Event.INSTITUTION_REVOKE,
+        fields=INSTITUTION_FIELDS,
+        changes={
+            "approved": approved,
+            "approved_by": actor if approved else None,
+            "approved_at": timezone.now() if approved else None,
+        },
+        node=lambda i: i.node,
+        check=check,
+        reason=reason,
+    )
 
 
 def institution_approve(*, actor: Any, institution: Institution, reason: str = "") -> Institution:
@@ -269,20 +249,17 @@ def project_update(*, actor: Any, project: Project, reason: str = "", **changes:
     for name in ("hours", "days", "credit_per_hour"):
         if changes.get(name) is not None:
             changes[name] = Decimal(str(changes[name]))
-    with transaction.atomic():
-        updated = audited_update(
-            project,
-            actor=actor,
-            event=Event.PROJECT_UPDATE,
-            fields=PROJECT_FIELDS,
-            changes=changes,
-            node=lambda p: p.publisher,
-            check=lambda p: require(actor, "change", p),
-            clean=_clean_project,
-            reason=reason,
-        )
-        _results_touching_project(updated)
-    return updated
+    return audited_update(
+        project,
+        actor=actor,
+        event=Event.PROJECT_UPDATE,
+        fields=PROJECT_FIELDS,
+        changes=changes,
+        node=lambda p: p.publisher,
+        check=lambda p: require(actor, "change", p),
+        clean=_clean_project,
+        reason=reason,
+    )
 
 
 def _set_project_approval(*, actor: Any, project: Project, status: str, reason: str) -> Project:
@@ -297,23 +274,20 @@ def _set_project_approval(*, actor: Any, project: Project, status: str, reason: 
             )
 
     approved = status == ApprovalStatus.APPROVED
-    with transaction.atomic():
-        updated = audited_update(
-            project,
-            actor=actor,
-            event=Event.PROJECT_APPROVE if approved else Event.PROJECT_REJECT,
-            fields=PROJECT_FIELDS,
-            changes={
-                "approval_status": status,
-                "approved_by": actor if approved else None,
-                "approved_at": timezone.now() if approved else None,
-            },
-            node=lambda p: p.publisher,
-            check=check,
-            reason=reason,
-        )
-        _results_touching_project(updated)
-    return updated
+    return audited_update(
+        project,
+        actor=actor,
+        event=Event.PROJECT_APPROVE if approved else Event.PROJECT_REJECT,
+        fields=PROJECT_FIELDS,
+        changes={
+            "approval_status": status,
+            "approved_by": actor if approved else None,
+            "approved_at": timezone.now() if approved else None,
+        },
+        node=lambda p: p.publisher,
+        check=check,
+        reason=reason,
+    )
 
 
 def project_approve(*, actor: Any, project: Project, reason: str = "") -> Project:

@@ -242,23 +242,17 @@ def teacher_update(*, actor: Any, teacher: Teacher, reason: str = "", **changes:
         )
     if "school" in changes and changes["school"].pk != teacher.school_id:
         require(actor, "change", changes["school"])
-    with transaction.atomic():
-        updated = audited_update(
-            teacher,
-            actor=actor,
-            event=Event.TEACHER_UPDATE,
-            fields=TEACHER_FIELDS,
-            changes=changes,
-            node=lambda t: t.school,
-            check=lambda t: require(actor, "change", t),
-            clean=_clean_teacher,
-            reason=reason,
-        )
-        from xuefen.results.services import results_invalidate
-
-        # first_year and head_teacher change what the engine computes.
-        results_invalidate(teacher_ids=[updated.pk])
-    return updated
+    return audited_update(
+        teacher,
+        actor=actor,
+        event=Event.TEACHER_UPDATE,
+        fields=TEACHER_FIELDS,
+        changes=changes,
+        node=lambda t: t.school,
+        check=lambda t: require(actor, "change", t),
+        clean=_clean_teacher,
+        reason=reason,
+    )
 
 
 def can_see_id_number(user: Any, teacher: Teacher) -> bool:

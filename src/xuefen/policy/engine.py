@@ -242,20 +242,32 @@ class Policy:
         return None
 
     def evaluate(
-        self, teachers: Sequence[Mapping[str, Any]], as_of: dt.date | None = None
+        self,
+        teachers: Sequence[Mapping[str, Any]],
+        as_of: dt.date | None = None,
+        *,
+        all_cycles: bool = False,
     ) -> dict[str, Any]:
         """Evaluate many teachers; returns the JSON-ready result of ``records.md``."""
         if not isinstance(teachers, Sequence) or isinstance(teachers, str | bytes):
             raise InputError("'teachers' must be a list")
-        return {"policy": self.id, "teachers": list(self.iter_evaluate(teachers, as_of))}
+        return {
+            "policy": self.id,
+            "teachers": list(self.iter_evaluate(teachers, as_of, all_cycles=all_cycles)),
+        }
 
     def iter_evaluate(
-        self, teachers: Iterable[Mapping[str, Any]], as_of: dt.date | None = None
+        self,
+        teachers: Iterable[Mapping[str, Any]],
+        as_of: dt.date | None = None,
+        *,
+        all_cycles: bool = False,
     ) -> Iterator[dict[str, Any]]:
         """Evaluate teachers one at a time, yielding each teacher's result.
 
         For batch jobs that store each result and move on: nothing accumulates, so memory
-        stays flat however many teachers there are.
+        stays flat however many teachers there are. ``all_cycles`` adds ``cycles``: every
+        cycle a record falls in, besides the as-of date's ``cycle``.
         """
         check_as_of(as_of)
         seen: set[str] = set()
@@ -273,10 +285,14 @@ class Policy:
             if str(tid) in seen:
                 raise InputError(f"teacher {tid}: duplicate id")
             seen.add(str(tid))
-            yield self.evaluate_teacher(teacher, as_of)
+            yield self.evaluate_teacher(teacher, as_of, all_cycles=all_cycles)
 
     def evaluate_teacher(
-        self, teacher: Mapping[str, Any], as_of: dt.date | None = None
+        self,
+        teacher: Mapping[str, Any],
+        as_of: dt.date | None = None,
+        *,
+        all_cycles: bool = False,
     ) -> dict[str, Any]:
         """Evaluate one teacher's records."""
         check_as_of(as_of)
@@ -285,7 +301,7 @@ class Policy:
         if not isinstance(raw_records, list):
             raise InputError(f"teacher {tid}: 'records' must be a list")
         try:
-            return self._evaluate_teacher(tid, teacher, raw_records, as_of)
+            return self._evaluate_teacher(tid, teacher, raw_records, as_of, all_cycles)
         except InputError as exc:
             if exc.record is not None:
                 raise InputError(
@@ -295,7 +311,7 @@ class Policy:
                 raise InputError(f"teacher {tid}: {exc.message}", field=exc.field) from None
             raise
 
-    def _evaluate_teacher(self, tid, teacher, raw_records, as_of):
+    def _evaluate_teacher(self, tid, teacher, raw_records, as_of, all_cycles=False):
         facts_list = self.parser.parse_facts(raw_records)
         profile = _teacher_facts(teacher)
         contribute = self._contribute
@@ -308,7 +324,7 @@ class Policy:
             ordered = sorted(contributions, key=_date_and_id)
             for cap in self.caps:
                 cap.apply(ordered, self)
-        return self._report(tid, profile, contributions, as_of)
+        return self._report(tid, profile, contributions, as_of, all_cycles)
 
     # -- internals --------------------------------------------------------------------
 
@@ -371,6 +387,7 @@ class Policy:
         profile: Mapping[str, Any],
         contributions: list[Contribution],
         as_of: dt.date,
+        all_cycles: bool = False,
     ) -> dict[str, Any]:
         records_out = []
         # Each record's members of the reported periods and the cycle, in record order.
@@ -412,6 +429,17 @@ class Policy:
             cp = self.cycle.period_of(as_of)
             members = by_period.get(("cycle", cp.label), _NONE)
             result["cycle"] = self._period_out(cp, members, profile, as_of, cycle=True)
+            if all_cycles:
+                # Every cycle a record falls in too, oldest first: a county reports the
+                # cycle that just ended after the new one has begun.
+                cycles = {("cycle", cp.label): cp}
+                cycles.update((k, p) for k, p in found.items() if k[0] == "cycle")
+                result["cycles"] = [
+                    result["cycle"]
+                    if key == ("cycle", cp.label)
+                    else self._period_out(p, by_period[key], profile, as_of, cycle=True)
+                    for key, p in sorted(cycles.items(), key=lambda kp: kp[1].start)
+                ]
         return result
 
     def _matches(self, plan: _PeriodPlan, sig: tuple) -> tuple[tuple[int, ...], ...]:

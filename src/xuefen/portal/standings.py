@@ -1,7 +1,7 @@
 """What the pages show of the engine's results, arranged for reading.
 
-Every number comes from the results service (:mod:`xuefen.results.services`), which runs the
-policy engine over the stored records; nothing here adds hours or credits. The only
+Every number comes from the stored results (:mod:`xuefen.results.selectors`), which the
+worker keeps up to date from the records; nothing here adds hours or credits. The only
 arithmetic is counting verdicts for a school (how many teachers the engine found compliant
 this year) and the 普洱 20% rule built on that count.
 """
@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
+
+from django.db.models import Count
 
 from xuefen.catalog.choices import Mode, Module
 from xuefen.org.choices import NodeKind
 from xuefen.org.models import OrgNode, Teacher
-from xuefen.results.services import Standing, teachers_results
+from xuefen.org.services import policy_for
+from xuefen.policy import XuefenError
+from xuefen.results.models import TeacherPeriod
+from xuefen.results.selectors import period_rows, school_periods, stale_ids
 
 # 普洱 (seeds/004): 「学校未完成年度学分的教师达到20%及以上的，不得参加当年集体评优评先」.
 COLLECTIVE_AWARD_SHORT_SHARE = Fraction(1, 5)
@@ -80,33 +85,59 @@ def period_view(period: dict[str, Any] | None) -> PeriodView | None:
 
 
 @dataclass
+class PeriodChoice:
+    """A period a page shows: its type and start (the key of stored rows) and label."""
+
+    type: str
+    start: dt.date
+    end: dt.date
+    label: str
+
+
+def current_period(node: OrgNode, day: dt.date, period_type: str = "year") -> PeriodChoice | None:
+    """The period of ``period_type`` containing ``day`` under the policy in force at
+    ``node`` (None where no policy is bound, or it has no such period)."""
+    binding = policy_for(node=node, day=day)
+    if binding is None:
+        return None
+    try:
+        period = binding.load().period_of(day, period_type)
+    except (KeyError, XuefenError):
+        return None
+    return PeriodChoice(type=period.type, start=period.start, end=period.end, label=period.label)
+
+
+@dataclass
 class RosterRow:
-    """One teacher of a roster with the engine's verdict on this year."""
+    """One teacher of a roster with their stored figures for the period."""
 
     teacher: Teacher
-    standing: Standing
-    year: dict[str, Any] | None
+    figures: TeacherPeriod | None
+    judged: bool
+    updating: bool = False
 
     @property
     def compliant(self) -> bool | None:
-        """This year's verdict; None where the engine gave no result (no policy, error)."""
-        return None if self.year is None else bool(self.year.get("compliant"))
+        """The period's verdict; None where nothing can be judged (no policy in force).
+        A teacher without figures in a judged period has earned nothing: not met."""
+        if not self.judged:
+            return None
+        return bool(self.figures is not None and self.figures.compliant)
 
     @property
     def short(self) -> list[dict[str, Any]]:
-        """This year's unmet requirements, as the engine reported them."""
-        return [r for r in (self.year or {}).get("requirements", []) if not r.get("met")]
+        """The period's unmet requirements, as the engine reported them."""
+        return list(self.figures.short) if self.figures is not None else []
 
 
-def roster_rows(teachers: Sequence[Teacher], as_of: dt.date) -> list[RosterRow]:
-    """The roster's rows, every teacher evaluated in one bulk call of the results service."""
-    standings = teachers_results(teachers=teachers, as_of=as_of)
+def roster_rows(teachers: Sequence[Teacher], period: PeriodChoice | None) -> list[RosterRow]:
+    """The roster's rows from the stored figures: two queries whatever the roster's size."""
+    if period is None:
+        return [RosterRow(teacher=t, figures=None, judged=False) for t in teachers]
+    figures = period_rows(teachers=teachers, period_type=period.type, start=period.start)
+    updating = stale_ids(teachers)
     return [
-        RosterRow(
-            teacher=t,
-            standing=standings[t.pk],
-            year=standings[t.pk].period(as_of, period_type="year"),
-        )
+        RosterRow(teacher=t, figures=figures.get(t.pk), judged=True, updating=t.pk in updating)
         for t in teachers
     ]
 
@@ -119,18 +150,17 @@ class SchoolSummary:
     area: str
     teachers: int = 0
     compliant: int = 0
-    unjudged: int = 0
-    rows: list[RosterRow] = field(default_factory=list, repr=False)
+    pending_compliant: int = 0
 
     @property
     def short(self) -> int:
-        """Teachers who miss this year's requirements (no verdict counts as missing: a
-        teacher without any result has earned nothing this year)."""
+        """Teachers who miss the period's requirements (no figures counts as missing: a
+        teacher without any result has earned nothing)."""
         return self.teachers - self.compliant
 
     @property
     def rate(self) -> Fraction | None:
-        """Share of teachers meeting this year's requirements (None: no teachers)."""
+        """Share of teachers meeting the period's requirements (None: no teachers)."""
         return Fraction(self.compliant, self.teachers) if self.teachers else None
 
     @property
@@ -146,17 +176,26 @@ class SchoolSummary:
 
 
 def school_summaries(
-    schools: Sequence[OrgNode], teachers: Sequence[Teacher], as_of: dt.date, region: OrgNode
+    schools: Sequence[OrgNode], period: PeriodChoice | None, region: OrgNode
 ) -> list[SchoolSummary]:
-    """Completion of each school under a region: one bulk evaluation of all its teachers.
+    """Each school under a region from the stored summaries: a fixed number of queries,
+    one row per school, whatever the number of teachers.
 
     ``area`` names the node between the region and the school (a county or a 片区), read
     from the school's ancestors without a query per school.
     """
-    rows = roster_rows(teachers, as_of)
-    by_school: dict[int, list[RosterRow]] = {}
-    for row in rows:
-        by_school.setdefault(row.teacher.school_id, []).append(row)
+    ids = [s.pk for s in schools]
+    active = dict(
+        Teacher.objects.filter(school_id__in=ids, active=True)
+        .values("school_id")
+        .annotate(n=Count("pk"))
+        .values_list("school_id", "n")
+    )
+    stored = (
+        school_periods(schools=schools, period_type=period.type, start=period.start)
+        if period is not None
+        else {}
+    )
     area_names = {
         node.path: node.name
         for node in OrgNode.objects.filter(
@@ -166,21 +205,20 @@ def school_summaries(
     }
     summaries = []
     for school in schools:
-        school_rows = by_school.get(school.pk, [])
         parts = [p for p in school.path.split("/") if p]
         area = ""
         for depth in range(len(parts) - 1, 0, -1):
             name = area_names.get("/" + "/".join(parts[:depth]) + "/")
             if name:
                 area = name if not area else f"{name} · {area}"
+        row = stored.get(school.pk)
         summaries.append(
             SchoolSummary(
                 school=school,
                 area=area,
-                teachers=len(school_rows),
-                compliant=sum(1 for r in school_rows if r.compliant),
-                unjudged=sum(1 for r in school_rows if r.compliant is None),
-                rows=school_rows,
+                teachers=active.get(school.pk, 0),
+                compliant=row.compliant if row else 0,
+                pending_compliant=row.pending_compliant if row else 0,
             )
         )
     return summaries

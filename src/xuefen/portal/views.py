@@ -18,12 +18,12 @@ from xuefen.org.scoping import get_scoped_or_404, restrict, user_grants
 from xuefen.org.services import display_id_number
 from xuefen.records.choices import STATUS_COLORS
 from xuefen.records.models import Record
-from xuefen.results.services import teacher_result
+from xuefen.results.selectors import stale_count, teacher_standing
 
 from .access import PortalAccessMixin, home_url, region_nodes, roster_schools
 from .filters import RosterFilterForm
 from .htmx import HtmxListMixin
-from .standings import period_view, roster_rows, school_summaries
+from .standings import current_period, period_view, roster_rows, school_summaries
 
 
 class HomeView(PortalAccessMixin, View):
@@ -40,7 +40,7 @@ def teacher_context(user: Any, teacher: Teacher) -> dict[str, Any]:
     """What the teacher page shows: this year, this cycle, earlier years and every record
     with the engine's verdict on it."""
     as_of = timezone.localdate()
-    standing = teacher_result(teacher, as_of=as_of)
+    standing = teacher_standing(teacher, as_of=as_of)
     result = standing.result or {}
     current = standing.period(as_of, period_type="year")
     earlier = [
@@ -60,6 +60,7 @@ def teacher_context(user: Any, teacher: Teacher) -> dict[str, Any]:
             {
                 "record": record,
                 "verdict": standing.records.get(str(record.pk)),
+                "pending": standing.pending_records.get(str(record.pk)),
                 "status_color": STATUS_COLORS.get(record.status, "gray"),
             }
         )
@@ -121,11 +122,12 @@ class RecordDetailView(PortalAccessMixin, TemplateView):
             "view",
             pk=kwargs["pk"],
         )
-        standing = teacher_result(record.teacher, as_of=timezone.localdate())
+        standing = teacher_standing(record.teacher, as_of=timezone.localdate())
         return {
             **super().get_context_data(**kwargs),
             "record": record,
             "verdict": standing.records.get(str(record.pk)),
+            "pending": standing.pending_records.get(str(record.pk)),
             "status_color": STATUS_COLORS.get(record.status, "gray"),
             "fields": sorted((record.fields or {}).items()),
             "evidence": list(record.evidence.all()),
@@ -155,7 +157,8 @@ class RosterView(PortalAccessMixin, HtmxListMixin, TemplateView):
             .order_by("name", "pk")
         )
         as_of = timezone.localdate()
-        rows = [r for r in roster_rows(list(teachers), as_of) if form.wants(r.compliant)]
+        period = current_period(school, as_of)
+        rows = [r for r in roster_rows(list(teachers), period) if form.wants(r.compliant)]
         region = (
             region_nodes(user)
             .filter(pk__in=school.ancestors().values("pk"))
@@ -168,6 +171,8 @@ class RosterView(PortalAccessMixin, HtmxListMixin, TemplateView):
             "form": form,
             "rows": rows,
             "as_of": as_of,
+            "period": period,
+            "updating": sum(1 for r in rows if r.updating),
             "region": region,
             "total": len(rows),
             "compliant": sum(1 for r in rows if r.compliant),
@@ -188,13 +193,9 @@ class RegionView(PortalAccessMixin, TemplateView):
             .filter(kind=NodeKind.SCHOOL, path__startswith=region.path)
             .order_by("path")
         )
-        teachers = list(
-            restrict(Teacher, user, "view")
-            .filter(school__path__startswith=region.path, active=True)
-            .select_related("school")
-        )
         as_of = timezone.localdate()
-        summaries = school_summaries(schools, teachers, as_of, region)
+        period = current_period(region, as_of)
+        summaries = school_summaries(schools, period, region)
         subregions = (
             region_nodes(user)
             .filter(parent=region, kind__in=[NodeKind.COUNTY, NodeKind.GROUP, NodeKind.CITY])
@@ -208,6 +209,8 @@ class RegionView(PortalAccessMixin, TemplateView):
             "subregions": list(subregions),
             "summaries": summaries,
             "as_of": as_of,
+            "period": period,
+            "updating": stale_count(under=region),
             "flagged": sum(1 for s in summaries if s.barred_from_awards),
             "teacher_count": sum(s.teachers for s in summaries),
             "compliant_count": sum(s.compliant for s in summaries),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
@@ -119,32 +121,86 @@ def record_to_engine_dict(record: Record) -> dict[str, Any]:
     for attendance, whose ``status`` is the attendance state. A certified (or revoked)
     record is read from the copy frozen at certification, never from its project.
     """
-    if record.certified_input is not None:
-        data = dict(record.certified_input)
-    else:
-        data = record_frozen_input(record)
-    data["id"] = str(record.pk) if record.pk is not None else "new"
-    if record.kind == ACTIVITY_ATTENDANCE:
-        data["review_status"] = record.status
-    else:
-        data["status"] = record.status
-    return data
+    return engine_input(
+        pk=record.pk,
+        kind=record.kind,
+        date=record.date,
+        level=record.level,
+        fields=record.fields,
+        status=record.status,
+        certified_input=record.certified_input,
+        project=ProjectFacts.of(record.project) if record.project_id is not None else None,
+    )
 
 
 def record_frozen_input(record: Record) -> dict[str, Any]:
     """The record's engine input without its id and workflow state, read live from the
     record and its project: what certification freezes into ``certified_input``."""
+    return frozen_input(
+        kind=record.kind,
+        date=record.date,
+        level=record.level,
+        fields=record.fields,
+        project=ProjectFacts.of(record.project) if record.project_id is not None else None,
+    )
+
+
+@dataclass(frozen=True)
+class ProjectFacts:
+    """What a record takes from its project: the engine defaults and the approval."""
+
+    defaults: dict[str, Any]
+    approved: bool
+
+    @classmethod
+    def of(cls, project: Any) -> ProjectFacts:
+        return cls(defaults=project.engine_defaults(), approved=project.is_approved)
+
+
+def frozen_input(
+    *,
+    kind: str,
+    date: dt.date,
+    level: str,
+    fields: dict[str, Any] | None,
+    project: ProjectFacts | None,
+) -> dict[str, Any]:
+    """The engine input of a record from its columns (no model instance needed: bulk
+    recomputation reads columns), without id and workflow state."""
     data: dict[str, Any] = {}
-    project = record.project if record.project_id is not None else None
-    if project is not None and record.kind == "training":
-        data.update(project.engine_defaults())
-    data.update(record.fields or {})
-    data["kind"] = record.kind
-    data["date"] = record.date.isoformat()
-    if record.level:
-        data["level"] = record.level
-    if project is not None and not project.is_approved:
+    if project is not None and kind == "training":
+        data.update(project.defaults)
+    data.update(fields or {})
+    data["kind"] = kind
+    data["date"] = date.isoformat()
+    if level:
+        data["level"] = level
+    if project is not None and not project.approved:
         data["approved"] = False
+    return data
+
+
+def engine_input(
+    *,
+    pk: int | None,
+    kind: str,
+    date: dt.date,
+    level: str,
+    fields: dict[str, Any] | None,
+    status: str,
+    certified_input: dict[str, Any] | None,
+    project: ProjectFacts | None,
+) -> dict[str, Any]:
+    """The engine input of a record from its columns: see :func:`record_to_engine_dict`."""
+    if certified_input is not None:
+        data = dict(certified_input)
+    else:
+        data = frozen_input(kind=kind, date=date, level=level, fields=fields, project=project)
+    data["id"] = str(pk) if pk is not None else "new"
+    if kind == ACTIVITY_ATTENDANCE:
+        data["review_status"] = status
+    else:
+        data["status"] = status
     return data
 
 

@@ -2,8 +2,8 @@
 
 A record is validated by the engine's own record parser (the policy in force for the
 teacher on the record's date, or the base vocabulary where no policy is bound), so
-records.md has one definition. Every change invalidates the teacher's cached results and
-recomputes them once the transaction commits.
+records.md has one definition. Results follow through the audit entries' business events
+(:mod:`xuefen.results.events`); nothing here knows of them.
 """
 
 from __future__ import annotations
@@ -151,13 +151,6 @@ def _require_editable(actor: Any, record: Record, action: str) -> None:
         )
 
 
-def _after_change(teacher_ids: list[int]) -> None:
-    from xuefen.results.services import results_invalidate, results_refresh_on_commit
-
-    results_invalidate(teacher_ids=teacher_ids)
-    results_refresh_on_commit(teacher_ids=teacher_ids)
-
-
 # -- records ---------------------------------------------------------------------------
 
 
@@ -219,7 +212,6 @@ def record_create(
             new=snapshot(record, RECORD_FIELDS),
             reason=reason,
         )
-        _after_change([teacher.pk])
     return record
 
 
@@ -244,20 +236,17 @@ def record_update(
             raise PermissionDenied("project out of scope")
     if "fields" in changes:
         changes["fields"] = dict(changes["fields"])
-    with transaction.atomic():
-        updated = audited_update(
-            record,
-            actor=actor,
-            event=Event.RECORD_UPDATE,
-            fields=RECORD_FIELDS,
-            changes=changes,
-            node=lambda r: r.teacher.school,
-            check=lambda r: _require_editable(actor, r, "change"),
-            clean=record_validate,
-            reason=reason,
-        )
-        _after_change([updated.teacher_id])
-    return updated
+    return audited_update(
+        record,
+        actor=actor,
+        event=Event.RECORD_UPDATE,
+        fields=RECORD_FIELDS,
+        changes=changes,
+        node=lambda r: r.teacher.school,
+        check=lambda r: _require_editable(actor, r, "change"),
+        clean=record_validate,
+        reason=reason,
+    )
 
 
 def _locked(record: Record) -> Record:
@@ -278,13 +267,11 @@ def record_delete(*, actor: Any, record: Record, reason: str = "") -> None:
             old=snapshot(record, RECORD_FIELDS),
             reason=reason,
         )
-        teacher_id = record.teacher_id
         for evidence in record.evidence.all():
             # Files are removed only after the rows are gone for good.
             name, storage = evidence.file.name, evidence.file.storage
             transaction.on_commit(lambda n=name, s=storage: s.delete(n))
         record.delete()
-        _after_change([teacher_id])
 
 
 # Workflow transitions: (from statuses, to status, action needed, event, reason required).
@@ -362,7 +349,6 @@ def _transition(*, actor: Any, record: Record, name: str, reason: str) -> Record
             new={"status": target},
             reason=reason,
         )
-        _after_change([current.teacher_id])
     return current
 
 

@@ -64,6 +64,9 @@ INSTALLED_APPS = [
     # Login throttling (xuefen.logins builds on it) and the Content-Security-Policy header.
     "xuefen.logins.apps.AxesConfig",  # django-axes, with a Chinese name in the admin
     "csp",
+    # Background jobs: Django's tasks API (backport) with the queue in the database.
+    "django_tasks",
+    "django_tasks_db",
     "xuefen.org",
     "xuefen.catalog",
     "xuefen.records",
@@ -224,4 +227,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # axes announces itself at every start (each management command); failures are warnings.
     "loggers": {"axes.apps": {"level": "WARNING"}},
+}
+
+# Background jobs (results recomputation; imports and exports later): the queue is a table,
+# run by `python manage.py db_worker` (scripts/run.sh starts it beside the web server).
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("XUEFEN_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
 }

@@ -25,3 +25,6 @@ AUTHENTICATION_BACKENDS = [
 # WhiteNoise serves from the apps' static folders (no collectstatic before the tests).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Tasks run in the test process as soon as they are enqueued (on commit).
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

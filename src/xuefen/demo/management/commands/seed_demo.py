@@ -6,7 +6,6 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xuefen.demo.world import (
@@ -19,7 +18,7 @@ from xuefen.demo.world import (
     seed,
 )
 from xuefen.org.models import Teacher
-from xuefen.results.services import teachers_results
+from xuefen.results.compute import recompute_stale
 
 
 class Command(BaseCommand):
@@ -44,10 +43,14 @@ class Command(BaseCommand):
         if built is None:
             self.stdout.write(_("The demo data is already there; nothing was added."))
         else:
-            # Compute every teacher's results once, so the first page view is fast.
-            teachers_results(
-                teachers=Teacher.objects.select_related("school"), as_of=timezone.localdate()
-            )
+            # Every teacher's results, with progress, so the pages are fresh when it ends
+            # (the worker would do the same in the background).
+            def progress(done: int, total: int) -> None:
+                self.stdout.write(
+                    _("Results: %(done)d of %(total)d teachers") % {"done": done, "total": total}
+                )
+
+            recompute_stale(progress=progress if options["verbosity"] > 1 else None)
             self.stdout.write(
                 self.style.SUCCESS(
                     _(

@@ -1,0 +1,476 @@
+"""Recomputing stored results: teachers in batches, read as columns, written in bulk.
+
+:func:`recompute` is the only writer of :mod:`xuefen.results.models`. For a batch of
+teachers it reads the columns the engine needs (``values_list``, no model instances), the
+projects those records inherit from (once per batch), evaluates every teacher under each
+policy binding their records fall under — once counting certified records, once counting
+pending ones as well — and replaces the teachers' stored rows and the summaries of the
+(school, period) pairs they touch. Nothing here runs on a page request except for the one
+teacher a page is about (:func:`xuefen.results.selectors.teacher_standing`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, F
+from django.utils import timezone
+
+from xuefen.catalog.models import Project
+from xuefen.org.models import OrgNode, PolicyBinding, Teacher
+from xuefen.org.scoping import ancestor_paths
+from xuefen.org.services import binding_in_force
+from xuefen.records.choices import RecordStatus
+from xuefen.records.models import ProjectFacts, Record, engine_input
+
+from .models import SchoolPeriod, TeacherPeriod, TeacherResult, TeacherState
+
+BATCH = 500
+# Records that will count once the school and the county have approved them.
+PENDING_STATUSES = frozenset({RecordStatus.SUBMITTED, RecordStatus.APPROVED})
+
+Progress = Callable[[int, int], None]
+
+
+@lru_cache(maxsize=1)
+def engine_fingerprint() -> str:
+    """A hash of the engine's code and bundled policies: a new engine makes results outdated."""
+    digest = hashlib.sha256()
+    for package in ("xuefen.policy", "xuefen.policies"):
+        for path in sorted(_walk(resources.files(package)), key=lambda p: str(p)):
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _walk(root: Any) -> Iterable[Any]:
+    for item in root.iterdir():
+        if item.is_dir():
+            if item.name != "__pycache__":
+                yield from _walk(item)
+        elif item.name.endswith((".py", ".yaml")):
+            yield item
+
+
+def segment_as_of(binding: PolicyBinding, as_of: dt.date) -> dt.date:
+    """A past binding is judged as of its last day; a future one as of its first."""
+    day = as_of
+    if binding.valid_to is not None and day > binding.valid_to:
+        day = binding.valid_to
+    return max(day, binding.valid_from)
+
+
+@dataclass
+class _Teacher:
+    pk: int
+    school_id: int
+    first_year: bool
+    head_teacher: bool
+
+
+def _bindings_by_school(school_ids: Iterable[int]) -> dict[int, list[PolicyBinding]]:
+    """Each school's bindings, deepest node first (as ``binding_in_force`` wants them)."""
+    schools = dict(OrgNode.objects.filter(pk__in=set(school_ids)).values_list("pk", "path"))
+    paths = {p for path in schools.values() for p in ancestor_paths(path)}
+    bindings = list(
+        PolicyBinding.objects.filter(node__path__in=paths)
+        .select_related("node")
+        .order_by("-node__depth", "-valid_from")
+    )
+    return {
+        sid: [b for b in bindings if path.startswith(b.node.path)] for sid, path in schools.items()
+    }
+
+
+def _pending_view(raw: dict[str, Any], counted: str) -> dict[str, Any]:
+    """The record as it will count once approved: a pending status reads as counted."""
+    key = "review_status" if "review_status" in raw else "status"
+    if raw.get(key) in PENDING_STATUSES:
+        return {**raw, key: counted}
+    return raw
+
+
+def _evaluate(
+    binding: PolicyBinding, as_of: dt.date, inputs: list[dict[str, Any]]
+) -> dict[str, tuple[dict[str, Any] | None, str]]:
+    """Evaluate many teachers under one binding: one engine call, or one per teacher if a
+    teacher's records do not validate (one bad record does not blank a school)."""
+    from xuefen.policy import XuefenError
+
+    try:
+        policy = binding.load()
+        out = policy.evaluate(inputs, as_of=as_of, all_cycles=True)
+    except XuefenError as exc:
+        if len(inputs) <= 1:
+            return {t["id"]: (None, str(exc)) for t in inputs}
+        results: dict[str, tuple[dict[str, Any] | None, str]] = {}
+        for teacher_input in inputs:
+            results.update(_evaluate(binding, as_of, [teacher_input]))
+        return results
+    return {t["id"]: (t, "") for t in out["teachers"]}
+
+
+def _period_rows(
+    teacher: _Teacher,
+    binding: PolicyBinding,
+    result: dict[str, Any] | None,
+    pending: dict[str, Any] | None,
+) -> dict[tuple[str, str], TeacherPeriod]:
+    """One row per period the engine reported for the teacher (and the cycle)."""
+    if not result:
+        return {}
+    pending_by_key = {(p["type"], p["start"]): p for p in _all_periods(pending)}
+    rows = {}
+    for period in _all_periods(result):
+        if not period:
+            continue
+        key = (period["type"], period["start"])
+        other = pending_by_key.get(key) or period
+        rows[key] = TeacherPeriod(
+            teacher_id=teacher.pk,
+            school_id=teacher.school_id,
+            binding=binding,
+            period_type=period["type"],
+            start=dt.date.fromisoformat(period["start"]),
+            end=dt.date.fromisoformat(period["end"]),
+            label=str(period.get("period", ""))[:40],
+            compliant=period.get("compliant"),
+            total_hours=period.get("hours", {}).get("total", 0) or 0,
+            total_credits=period.get("credits", {}).get("total", 0) or 0,
+            hours=period.get("hours", {}),
+            credits=period.get("credits", {}),
+            modules=period.get("modules", {}),
+            short=_short(period),
+            pending_compliant=other.get("compliant"),
+            pending_hours=other.get("hours", {}).get("total", 0) or 0,
+            pending_credits=other.get("credits", {}).get("total", 0) or 0,
+            pending_short=_short(other),
+        )
+    return rows
+
+
+def _all_periods(result: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The engine's periods and every cycle it reported (``cycles``, else ``cycle``)."""
+    if not result:
+        return []
+    cycles = result.get("cycles") or ([result["cycle"]] if result.get("cycle") else [])
+    return [*result.get("periods", []), *cycles]
+
+
+def _short(period: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": r.get("id"),
+            "label": r.get("label"),
+            "measure": r.get("measure"),
+            "shortfall": r.get("shortfall"),
+        }
+        for r in period.get("requirements", [])
+        if not r.get("met")
+    ]
+
+
+def _load_batch(
+    teacher_ids: Sequence[int],
+) -> tuple[list[_Teacher], dict[int, list[tuple]], dict[int, ProjectFacts]]:
+    teachers = [
+        _Teacher(*row)
+        for row in Teacher.objects.filter(pk__in=teacher_ids).values_list(
+            "pk", "school_id", "first_year", "head_teacher"
+        )
+    ]
+    records: dict[int, list[tuple]] = defaultdict(list)
+    project_ids: set[int] = set()
+    for row in (
+        Record.objects.filter(teacher_id__in=teacher_ids)
+        .order_by("date", "pk")
+        .values_list(
+            "pk",
+            "teacher_id",
+            "kind",
+            "date",
+            "level",
+            "fields",
+            "status",
+            "certified_input",
+            "project_id",
+        )
+    ):
+        records[row[1]].append(row)
+        if row[8] is not None and row[7] is None:
+            project_ids.add(row[8])
+    projects = {
+        p.pk: ProjectFacts.of(p)
+        for p in Project.objects.filter(pk__in=project_ids).select_related("institution")
+    }
+    return teachers, records, projects
+
+
+def _compute_batch(teacher_ids: Sequence[int], as_of: dt.date) -> set[int]:
+    """Recompute one batch of teachers; returns the schools whose summaries are affected."""
+    versions = dict(
+        TeacherState.objects.filter(teacher_id__in=teacher_ids).values_list("teacher_id", "version")
+    )
+    teachers, records, projects = _load_batch(teacher_ids)
+    bindings_of = _bindings_by_school(t.school_id for t in teachers)
+    binding_by_id = {b.pk: b for bs in bindings_of.values() for b in bs}
+
+    # (binding id) -> teacher inputs, on each basis
+    inputs: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    pending_inputs: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    plan: dict[int, list[int]] = {}
+    counted_status: dict[int, str] = {}
+    errors: dict[int, list[str]] = defaultdict(list)
+    for teacher in teachers:
+        bindings = bindings_of.get(teacher.school_id, [])
+        groups: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for pk, _tid, kind, date, level, fields, status, frozen, project_id in records.get(
+            teacher.pk, []
+        ):
+            binding = binding_in_force(bindings, date)
+            if binding is None:
+                continue  # dated where no policy was in force: nothing to compute it by
+            groups[binding.pk].append(
+                engine_input(
+                    pk=pk,
+                    kind=kind,
+                    date=date,
+                    level=level,
+                    fields=fields,
+                    status=status,
+                    certified_input=frozen,
+                    project=projects.get(project_id) if frozen is None else None,
+                )
+            )
+        current = binding_in_force(bindings, as_of)
+        if current is not None:
+            groups.setdefault(current.pk, [])
+        plan[teacher.pk] = sorted(groups, key=lambda b: binding_by_id[b].valid_from)
+        for binding_id, raws in groups.items():
+            counted = counted_status.get(binding_id)
+            if counted is None:
+                statuses = binding_by_id[binding_id].load().counted_statuses
+                counted = counted_status[binding_id] = (
+                    RecordStatus.CERTIFIED
+                    if RecordStatus.CERTIFIED in statuses
+                    else next(iter(sorted(statuses)), "")
+                )
+            profile = {
+                "id": str(teacher.pk),
+                "first_year": teacher.first_year,
+                "head_teacher": teacher.head_teacher,
+            }
+            inputs[binding_id].append({**profile, "records": raws})
+            pending_inputs[binding_id].append(
+                {**profile, "records": [_pending_view(r, counted) for r in raws]}
+            )
+
+    evaluated: dict[tuple[int, int], tuple[Any, Any, str]] = {}
+    for binding_id, teacher_inputs in inputs.items():
+        binding = binding_by_id[binding_id]
+        day = segment_as_of(binding, as_of)
+        certified = _evaluate(binding, day, teacher_inputs)
+        pending = _evaluate(binding, day, pending_inputs[binding_id])
+        for teacher_input in teacher_inputs:
+            tid = teacher_input["id"]
+            result, error = certified.get(tid, (None, "no result"))
+            other, other_error = pending.get(tid, (None, "no result"))
+            evaluated[(int(tid), binding_id)] = (result, other, error or other_error)
+
+    results: list[TeacherResult] = []
+    periods: list[TeacherPeriod] = []
+    for teacher in teachers:
+        rows: dict[tuple[str, str], TeacherPeriod] = {}
+        for binding_id in plan[teacher.pk]:
+            binding = binding_by_id[binding_id]
+            result, other, error = evaluated[(teacher.pk, binding_id)]
+            if error:
+                errors[teacher.pk].append(error)
+            results.append(
+                TeacherResult(
+                    teacher_id=teacher.pk,
+                    binding=binding,
+                    as_of=segment_as_of(binding, as_of),
+                    result=result or {},
+                    pending=other or {},
+                    error=error,
+                )
+            )
+            # A period reported under two bindings: the later binding's figures stand.
+            rows.update(_period_rows(teacher, binding, result, other))
+        periods.extend(rows.values())
+
+    ids = [t.pk for t in teachers]
+    affected = set(
+        TeacherPeriod.objects.filter(teacher_id__in=ids).values_list("school_id", flat=True)
+    ) | {t.school_id for t in teachers}
+    engine = engine_fingerprint()
+    now = timezone.now()
+    with transaction.atomic():
+        # One writer per teacher and per school at a time (the worker, a page computing its
+        # one teacher): lock in a fixed order, teachers' states first, then the schools.
+        list(TeacherState.objects.select_for_update().filter(teacher_id__in=ids).order_by("pk"))
+        TeacherResult.objects.filter(teacher_id__in=ids).delete()
+        TeacherResult.objects.bulk_create(results, batch_size=BATCH)
+        TeacherPeriod.objects.filter(teacher_id__in=ids).delete()
+        TeacherPeriod.objects.bulk_create(periods, batch_size=BATCH)
+        TeacherState.objects.bulk_create(
+            [TeacherState(teacher_id=i, version=1) for i in ids if i not in versions],
+            ignore_conflicts=True,
+        )
+        by_version: dict[int, list[int]] = defaultdict(list)
+        for teacher in teachers:
+            by_version[versions.get(teacher.pk, 1)].append(teacher.pk)
+        for version, same in by_version.items():
+            # Cleared only if nothing changed since the version was read: a record saved
+            # during the computation leaves the teacher stale for the next round.
+            TeacherState.objects.filter(teacher_id__in=same, version=version).update(
+                stale=False, computed_version=version, engine=engine, as_of=as_of, computed_at=now
+            )
+        failed = {tid: "; ".join(msgs)[:2000] for tid, msgs in errors.items()}
+        TeacherState.objects.filter(teacher_id__in=ids).exclude(teacher_id__in=failed).exclude(
+            error=""
+        ).update(error="")
+        for tid, message in failed.items():
+            TeacherState.objects.filter(teacher_id=tid).update(error=message)
+        summarize(affected)
+    return affected
+
+
+def summarize(school_ids: Iterable[int]) -> None:
+    """Rebuild the per-period summaries of these schools from their teachers' rows.
+
+    Cost grows with the schools' size, never with the region's: a region table reads one
+    row per school.
+    """
+    school_ids = sorted(set(school_ids))
+    if not school_ids:
+        return
+    with transaction.atomic():
+        _summarize(school_ids)
+
+
+def _summarize(school_ids: list[int]) -> None:
+    list(OrgNode.objects.select_for_update().filter(pk__in=school_ids).order_by("pk"))
+    active = dict(
+        Teacher.objects.filter(school_id__in=school_ids, active=True)
+        .values("school_id")
+        .annotate(n=Count("pk"))
+        .values_list("school_id", "n")
+    )
+    sums: dict[tuple[int, str, dt.date], SchoolPeriod] = {}
+    for row in (
+        TeacherPeriod.objects.filter(school_id__in=school_ids, teacher__active=True)
+        .values_list(
+            "school_id",
+            "period_type",
+            "start",
+            "end",
+            "label",
+            "compliant",
+            "pending_compliant",
+            "short",
+            "hours",
+            "credits",
+            "modules",
+        )
+        .iterator(chunk_size=2000)
+    ):
+        (school_id, ptype, start, end, label, ok, pending_ok, short, hours, credits, mods) = row
+        key = (school_id, ptype, start)
+        summary = sums.get(key)
+        if summary is None:
+            summary = sums[key] = SchoolPeriod(
+                school_id=school_id,
+                period_type=ptype,
+                start=start,
+                end=end,
+                label=label,
+                teachers=active.get(school_id, 0),
+                short_by={},
+                hours={},
+                credits={},
+                modules={},
+            )
+        summary.judged += 1
+        summary.compliant += bool(ok)
+        summary.pending_compliant += bool(pending_ok)
+        for req in short:
+            entry = summary.short_by.setdefault(req["id"], {"label": req["label"], "count": 0})
+            entry["count"] += 1
+        for target, values in (
+            (summary.hours, hours),
+            (summary.credits, credits),
+            (summary.modules, mods),
+        ):
+            for key2, value in values.items():
+                target[key2] = round(target.get(key2, 0) + (value or 0), 2)
+    SchoolPeriod.objects.filter(school_id__in=school_ids).delete()
+    SchoolPeriod.objects.bulk_create(sums.values(), batch_size=BATCH)
+
+
+def recompute(
+    teacher_ids: Iterable[int],
+    *,
+    as_of: dt.date | None = None,
+    progress: Progress | None = None,
+    batch: int = BATCH,
+) -> int:
+    """Recompute these teachers' stored results in batches of ``batch``, in the order given
+    (give a school's teachers together: a batch then touches few schools' summaries);
+    returns how many were done. ``progress(done, total)`` is called after each batch.
+    """
+    as_of = as_of or timezone.localdate()
+    ids = list(dict.fromkeys(teacher_ids))
+    done = 0
+    for start in range(0, len(ids), batch):
+        chunk = ids[start : start + batch]
+        _compute_batch(chunk, as_of)
+        done += len(chunk)
+        if progress is not None:
+            progress(done, len(ids))
+    return done
+
+
+def stale_teacher_ids(limit: int | None = None) -> list[int]:
+    """Teachers whose stored results are out of date (the partial index on ``stale``)."""
+    qs = (
+        TeacherState.objects.filter(stale=True)
+        .order_by("teacher_id")
+        .values_list("teacher_id", flat=True)
+    )
+    return list(qs[:limit] if limit else qs)
+
+
+def recompute_stale(*, progress: Progress | None = None, batch: int = BATCH) -> int:
+    """Bring every stale teacher up to date, batch after batch, until none is left (new
+    changes during the run are picked up too). Returns how many teachers were computed."""
+    done = 0
+    total = TeacherState.objects.filter(stale=True).count()
+    while True:
+        ids = stale_teacher_ids(limit=batch)
+        if not ids:
+            return done
+        recompute(ids, batch=batch)
+        done += len(ids)
+        total = max(total, done)
+        if progress is not None:
+            progress(done, total)
+
+
+def mark_outdated() -> int:
+    """Mark stale every teacher computed by another engine (a new release, new bundled
+    policies); returns how many."""
+    return (
+        TeacherState.objects.exclude(engine=engine_fingerprint())
+        .filter(stale=False)
+        .update(stale=True, version=F("version") + 1)
+    )
