@@ -17,7 +17,7 @@ from .signals import business_event
 M = TypeVar("M", bound=models.Model)
 
 # Fields whose values are masked in the log (the log is read by many; see org.validators).
-MASKED_FIELDS = frozenset({"id_number"})
+MASKED_FIELDS = frozenset({"id_number", "phone"})
 
 
 def _plain(value: Any) -> Any:
@@ -40,13 +40,14 @@ def _plain(value: Any) -> Any:
 
 def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
     """Field values of ``obj`` for the log, JSON-safe, with sensitive fields masked."""
-    from xuefen.org.validators import mask_id_number
+    from xuefen.org.validators import mask_id_number, mask_phone
 
+    masks = {"id_number": mask_id_number, "phone": mask_phone}
     values: dict[str, Any] = {}
     for name in fields:
         field = obj._meta.get_field(name)
         raw = getattr(obj, field.attname)
-        values[name] = mask_id_number(raw) if name in MASKED_FIELDS and raw else _plain(raw)
+        values[name] = masks[name](raw) if name in MASKED_FIELDS and raw else _plain(raw)
     return values
 
 
