@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After an administrator set or reset a password: to the password page until changed.
+    "xuefen.web.passwords.ForcePasswordChangeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: turns a refused login (too many failures) into the Chinese "locked" page.
     "axes.middleware.AxesMiddleware",
