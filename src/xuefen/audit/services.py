@@ -135,8 +135,9 @@ def audited_update(
     be stale: another user may have certified the record since), the changes are applied,
     ``clean`` validates the result, and only the changed columns are saved, so a
     concurrent change to another column is never overwritten. ``fields`` are the columns
-    the audit entry snapshots; ``node`` gives the entry's scope node. Returns the saved row
-    (the caller's ``obj`` is left as it was). Nothing is written when nothing changed.
+    the audit entry snapshots; ``node`` gives the entry's scope node. Returns the saved row,
+    and brings the caller's ``obj`` up to date with it (its columns; cached related objects
+    are dropped), as a save on ``obj`` would have. Nothing is written when nothing changed.
     """
     model = type(obj)
     with transaction.atomic():
@@ -154,6 +155,7 @@ def audited_update(
         # Compare raw values, not the snapshot: masked values (ID numbers) can look alike.
         changed = [n for n, v in raw_before.items() if getattr(current, columns[n]) != v]
         if not changed:
+            _sync(obj, current)
             return current
         new = snapshot(current, fields)
         before, after = diff(old, new)
@@ -171,4 +173,12 @@ def audited_update(
             new=after,
             reason=reason,
         )
+    _sync(obj, current)
     return current
+
+
+def _sync(obj: models.Model, current: models.Model) -> None:
+    """Copy the columns of ``current`` onto ``obj`` and drop ``obj``'s cached relations."""
+    for f in type(obj)._meta.concrete_fields:
+        setattr(obj, f.attname, getattr(current, f.attname))
+    obj._state.fields_cache.clear()
