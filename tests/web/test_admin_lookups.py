@@ -61,20 +61,8 @@ def registered() -> list[Any]:
     return sorted(admin.site._registry.values(), key=lambda a: a.model._meta.label)
 
 
-# Admins of other parts, not yet on org.admin_base.StrictLookupsMixin: strict xfail, so the
-# day they are, this list must shrink.
-NOT_YET_STRICT = {"axes.AccessAttempt": "xuefen.logins' LoginLockAdmin: add StrictLookupsMixin"}
-
-
 def admin_params() -> list[Any]:
-    params = []
-    for model_admin in registered():
-        label = model_admin.model._meta.label
-        marks = ()
-        if label in NOT_YET_STRICT:
-            marks = (pytest.mark.xfail(strict=True, reason=NOT_YET_STRICT[label]),)
-        params.append(pytest.param(model_admin, id=label, marks=marks))
-    return params
+    return [pytest.param(a, id=a.model._meta.label) for a in registered()]
 
 
 def undeclared_lookups(model: type[models.Model]) -> list[str]:
