@@ -40,13 +40,16 @@ def refused(text: str, *, sheet: bool = False) -> str:
     return message
 
 
-def billion_laughs(depth: int = 9) -> str:
-    text = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
-    prev = "a"
-    for name in "bcdefghijklmnop"[: depth - 1]:
-        text += f"{name}: &{name} [" + ",".join(["*" + prev] * 9) + "]\n"
-        prev = name
-    return text
+def billion_laughs(sheet: bool = False) -> str:
+    """A bundled file with nine levels of nine aliases in a free-form value: under 900
+    bytes more text, 9⁹ strings once expanded (the engine used to walk every one)."""
+    levels = ['&a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
+        levels.append(f"&{name} [" + ",".join(["*" + prev] * 9) + "]")
+    bomb = "[" + ", ".join(levels) + "]"
+    if sheet:
+        return SHEET.replace("\nname:", f"\ncounted_statuses: {bomb}\nname:", 1)
+    return PINGYANG + f"extensions: {{kinds: {{lol: {{fields: {{}}, lol: {bomb}}}}}}}\n"
 
 
 # -- policy and sheet files ---------------------------------------------------------------
@@ -59,7 +62,8 @@ def test_bundled_files_use_anchors_so_aliases_stay_allowed():
 
 @pytest.mark.parametrize("sheet", [False, True])
 def test_an_alias_bomb_is_refused_quickly(sheet):
-    message = refused(billion_laughs(), sheet=sheet)
+    assert len(billion_laughs(sheet).encode()) - len((SHEET if sheet else PINGYANG).encode()) < 900
+    message = refused(billion_laughs(sheet), sheet=sheet)
     assert "too many values: more than 100,000 once aliases are expanded" in message
 
 
@@ -287,18 +291,23 @@ def test_stdin_is_read_only_up_to_the_limit(capsys, monkeypatch):
 
 
 def test_output_is_valid_json_without_infinity(tmp_path, capsys):
-    records = [
-        {"id": f"r{i}", "kind": "training", "date": "2023-03-10", "mode": "centralized",
-         "level": "national", "hours": 10_000, "credit_per_hour": 3, "score": 100}
-        for i in range(50)
-    ]  # fmt: skip
+    """At the bounds the result is finite; beyond them (1e308 hours used to print
+    ``Infinity``) the input is refused."""
+    top = {"kind": "training", "date": "2023-03-10", "mode": "centralized", "level": "national"}
+    top.update(hours=10_000, credit_per_hour=3, score=100)
     path = tmp_path / "in.json"
-    path.write_text(json.dumps({"teachers": [{"id": "T1", "records": records}]}), "utf-8")
-    code, out, err = run(
-        ["policy", "evaluate", "--policy", "puer-2023", "--input", str(path)], capsys
-    )
-    assert (code, err) == (0, "")
-    json.loads(out, parse_constant=lambda name: pytest.fail(f"{name} in the output"))
+    for hours, expect in [(10_000, 0), (1e308, 2)]:
+        records = [{**top, "id": f"r{i}", "hours": hours} for i in range(50)]
+        path.write_text(json.dumps({"teachers": [{"id": "T1", "records": records}]}), "utf-8")
+        argv = ["policy", "evaluate", "--policy", "puer-2023", "--input", str(path)]
+        code, out, err = run(argv, capsys)
+        if expect == 0:
+            assert (code, err) == (0, "")
+            json.loads(out, parse_constant=lambda name: pytest.fail(f"{name} in the output"))
+        else:
+            assert "field hours: Input should be less than or equal to 10000" in one_line_error(
+                code, out, err
+            )
 
 
 def test_lesson_observation_count_is_a_bounded_whole_number():

@@ -113,3 +113,25 @@ def test_an_update_that_changes_nothing_writes_nothing(people):
     node_update(actor=people.root, node=people.school_a, name="思茅第一中学")
     entry = AuditEntry.objects.get(event="node.update")
     assert entry.old_values == {"name": "思茅一中"} and entry.new_values == {"name": "思茅第一中学"}
+
+
+def test_every_way_in_refuses_an_early_date_and_absurd_numbers(people):
+    """The admin's bounds (records.bounds) hold in the service, for pages and imports too."""
+    from tests.conftest import training
+    from xuefen.records.services import record_create
+
+    for day, fields, field in (
+        (dt.date(1979, 12, 31), training(), "date"),
+        (dt.date(2023, 3, 10), training(note={"x": 10**7}), "fields"),
+    ):
+        with pytest.raises(ValidationError) as err:
+            record_create(
+                actor=people.school_admin_a,
+                teacher=people.teacher_a,
+                kind="training",
+                date=day,
+                level="province",
+                fields=fields,
+            )
+        assert field in err.value.message_dict
+    assert not Record.objects.exists()

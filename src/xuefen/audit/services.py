@@ -17,7 +17,7 @@ from .signals import business_change, business_event
 M = TypeVar("M", bound=models.Model)
 
 # Fields whose values are masked in the log (the log is read by many; see org.validators).
-MASKED_FIELDS = frozenset({"id_number"})
+MASKED_FIELDS = frozenset({"id_number", "phone"})
 
 
 def _plain(value: Any) -> Any:
@@ -40,13 +40,14 @@ def _plain(value: Any) -> Any:
 
 def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
     """Field values of ``obj`` for the log, JSON-safe, with sensitive fields masked."""
-    from xuefen.org.validators import mask_id_number
+    from xuefen.org.validators import mask_id_number, mask_phone
 
+    masks = {"id_number": mask_id_number, "phone": mask_phone}
     values: dict[str, Any] = {}
     for name in fields:
         field = obj._meta.get_field(name)
         raw = getattr(obj, field.attname)
-        values[name] = mask_id_number(raw) if name in MASKED_FIELDS and raw else _plain(raw)
+        values[name] = masks[name](raw) if name in MASKED_FIELDS and raw else _plain(raw)
     return values
 
 
@@ -138,8 +139,9 @@ def audited_update(
     be stale: another user may have certified the record since), the changes are applied,
     ``clean`` validates the result, and only the changed columns are saved, so a
     concurrent change to another column is never overwritten. ``fields`` are the columns
-    the audit entry snapshots; ``node`` gives the entry's scope node. Returns the saved row
-    (the caller's ``obj`` is left as it was). Nothing is written when nothing changed.
+    the audit entry snapshots; ``node`` gives the entry's scope node. Returns the saved row,
+    and brings the caller's ``obj`` up to date with it (its columns; cached related objects
+    are dropped), as a save on ``obj`` would have. Nothing is written when nothing changed.
     """
     model = type(obj)
     with transaction.atomic():
@@ -157,6 +159,7 @@ def audited_update(
         # Compare raw values, not the snapshot: masked values (ID numbers) can look alike.
         changed = [n for n, v in raw_before.items() if getattr(current, columns[n]) != v]
         if not changed:
+            _sync(obj, current)
             return current
         new = snapshot(current, fields)
         before, after = diff(old, new)
@@ -174,4 +177,12 @@ def audited_update(
             new=after,
             reason=reason,
         )
+    _sync(obj, current)
     return current
+
+
+def _sync(obj: models.Model, current: models.Model) -> None:
+    """Copy the columns of ``current`` onto ``obj`` and drop ``obj``'s cached relations."""
+    for f in type(obj)._meta.concrete_fields:
+        setattr(obj, f.attname, getattr(current, f.attname))
+    obj._state.fields_cache.clear()

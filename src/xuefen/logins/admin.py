@@ -14,11 +14,13 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from xuefen.org.admin_base import StrictLookupsMixin
+
 from . import services
 
 
 @admin.register(AccessAttempt)
-class LoginLockAdmin(admin.ModelAdmin):
+class LoginLockAdmin(StrictLookupsMixin, admin.ModelAdmin):
     """Failed logins per account and address; select rows to lift their lock."""
 
     list_display = ("attempt_time", "username", "ip_address", "failures_since_start", "path_info")

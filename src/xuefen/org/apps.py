@@ -10,3 +10,6 @@ class OrgConfig(AppConfig):
     name = "xuefen.org"
     label = "org"
     verbose_name = _("Organisations and people")
+
+    def ready(self) -> None:
+        from . import receivers  # noqa: F401  (connects the login receiver)

@@ -151,7 +151,17 @@ class Teacher(ScopedModel):
     name = models.CharField(_("name"), max_length=50)
     sex = models.CharField(_("sex"), max_length=10, choices=Sex.choices)
     id_number = models.CharField(
-        _("ID number"), max_length=18, unique=True, validators=[validate_id_number]
+        _("ID number"),
+        max_length=18,
+        unique=True,
+        validators=[validate_id_number],
+        # Names no one and no place: the number may be registered in another county.
+        error_messages={
+            "unique": _(
+                "This ID number is already registered. For a transfer between units, please "
+                "contact the training office above your unit."
+            )
+        },
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[validate_phone])
     stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, blank=True)
@@ -339,3 +349,37 @@ class PolicyBinding(ScopedModel):
             return load_policy(self.policy_id)
         sha = self.policy_key.split(":", 1)[1]
         return _load_uploaded(sha, self.policy_text, self.source_name or "upload")
+
+
+class Account(models.Model):
+    """What xuefen keeps about a login account beyond Django's user: where it was created
+    (so the administrators of that unit find it before it holds a role) and whether its
+    password must be changed at the next login (after an administrator set or reset it).
+
+    Accounts without a row here (created before it existed, or from the command line) have
+    no home and need no change; :func:`xuefen.org.accounts.account_of` creates the row.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="xuefen_account",
+        verbose_name=_("user"),
+    )
+    home = models.ForeignKey(
+        OrgNode,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("unit"),
+        help_text=_("The unit the account was created for."),
+    )
+    must_change_password = models.BooleanField(_("must change password"), default=False)
+
+    class Meta:
+        verbose_name = _("account settings")
+        verbose_name_plural = _("account settings")
+
+    def __str__(self) -> str:
+        return str(self.user)

@@ -23,7 +23,15 @@ from xuefen.audit.services import audit_log, audited_update, snapshot
 
 from .choices import ALLOWED_PARENTS, REGION_KINDS, ROLE_NODE_KINDS, NodeKind, Role
 from .models import PATH_SEGMENT_WIDTH, OrgNode, PolicyBinding, RoleAssignment, Teacher
-from .scoping import STAFF_ROLES, ancestor_paths, can, forget_grants, require, user_grants
+from .scoping import (
+    ROLE_ACTIONS,
+    STAFF_ROLES,
+    ancestor_paths,
+    can,
+    forget_grants,
+    require,
+    user_grants,
+)
 from .validators import id_number_sex, mask_id_number, normalize_id_number
 
 NODE_FIELDS = ("parent", "kind", "name", "code", "school_kind", "path")
@@ -287,6 +295,41 @@ def _may_grant(actor: Any, node: OrgNode, role: str) -> bool:
     )
 
 
+def _grant_reach(actor: Any) -> list[str]:
+    """Paths of the nodes under which ``actor`` grants roles (regions they manage, schools
+    they administer)."""
+    return [
+        g.path
+        for g in user_grants(actor)
+        if g.role == Role.SCHOOL_ADMIN or "manage" in ROLE_ACTIONS.get(g.role, ())
+    ]
+
+
+def _may_grant_to(actor: Any, user: Any, node: OrgNode, role: str) -> bool:
+    """Whether ``actor`` may give a role to this ``user`` (where, is :func:`_may_grant`).
+
+    A superuser gives any role to anyone. Everybody else only to accounts that are wholly
+    theirs: not a superuser, every role the account holds at or under a node where the
+    actor grants, its teacher profile and its home (``Account.home``) there too. A fresh
+    account (no role, no teacher profile, no home) qualifies. The teacher role goes with
+    the teacher profile: it is given at the school of the account's teacher profile only.
+    So a school administrator can give the teacher role to their own teachers and to fresh
+    accounts, never to a county administrator or to a teacher of another school.
+    """
+    if actor.is_superuser:
+        return True
+    if user.is_superuser:
+        return False
+    from .accounts import account_node_paths, within_reach
+
+    if not within_reach(account_node_paths(user), _grant_reach(actor)):
+        return False
+    if role == Role.TEACHER:
+        school_id = Teacher.objects.filter(user_id=user.pk).values_list("school_id", flat=True)
+        return all(pk == node.pk for pk in school_id)
+    return True
+
+
 def _grant(
     *, actor: Any, user: Any, node: OrgNode, role: str, institution: Any, reason: str = ""
 ) -> RoleAssignment:
@@ -303,6 +346,11 @@ def _grant(
         raise ValidationError(
             {"institution": _("The training institution role needs an institution, and only it.")}
         )
+    # Lock the account while judging what it holds, so a concurrent grant elsewhere cannot
+    # slip between the check and this grant.
+    type(user)._default_manager.select_for_update().filter(pk=user.pk).exists()
+    if not _may_grant_to(actor, user, node, role):
+        raise PermissionDenied("not allowed to grant a role to this account")
     if RoleAssignment.objects.filter(user=user, node=node, role=role).exists():
         raise ValidationError({"role": _("The user already holds this role here.")})
     assignment = RoleAssignment.objects.create(

@@ -76,6 +76,15 @@ def mask_id_number(value: str) -> str:
     return number[:6] + "*" * (len(number) - 10) + number[-4:]
 
 
+def mask_phone(value: str) -> str:
+    """A phone number as the audit log keeps it: the first three and the last four digits,
+    e.g. ``138****5678`` (a landline ``0577-6712345`` becomes ``057****2345``)."""
+    number = (value or "").strip()
+    if len(number) <= 7:
+        return "*" * len(number)
+    return number[:3] + "*" * (len(number) - 7) + number[-4:]
+
+
 def validate_phone(value: str) -> None:
     """A mainland mobile number (11 digits) or a landline with its area code."""
     if not _PHONE.match((value or "").strip()):

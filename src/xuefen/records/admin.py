@@ -3,17 +3,132 @@ records along the workflow with admin actions."""
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from typing import Any
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.forms.fields import InvalidJSONInput
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from xuefen.org.admin_base import ScopedAdmin
 
 from . import services
+from .bounds import validate_field_numbers, validate_record_date
 from .models import Evidence, Record
+
+logger = logging.getLogger(__name__)
+
+# What else the engine or the database may raise on absurd input (a 5000-digit number,
+# nesting a thousand levels deep): shown as a form error or message, never a server error.
+_BAD_INPUT_ERRORS = (ValueError, TypeError, ArithmeticError, RecursionError)
+
+
+class RecordFieldsField(forms.JSONField):
+    """The ``fields`` JSON: a JSON object, or a form error (never a server error)."""
+
+    def to_python(self, value: Any) -> Any:
+        try:
+            return super().to_python(value)
+        except _BAD_INPUT_ERRORS:
+            # Django catches only JSONDecodeError; int("9" * 5000) is a ValueError.
+            raise ValidationError(
+                self.error_messages["invalid"], code="invalid", params={"value": value}
+            ) from None
+
+    def bound_data(self, data: Any, initial: Any) -> Any:
+        try:
+            return super().bound_data(data, initial)
+        except _BAD_INPUT_ERRORS:
+            return InvalidJSONInput(data)
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        try:
+            return super().has_changed(initial, data)
+        except (ValidationError, *_BAD_INPUT_ERRORS):
+            return True
+
+
+class RecordAdminForm(forms.ModelForm):
+    """Checks what the services would refuse, as form errors: the JSON, the date bounds,
+    and the engine's verdict on the whole record."""
+
+    class Meta:
+        model = Record
+        fields = "__all__"
+        field_classes = {"fields": RecordFieldsField}
+
+    def clean_fields(self) -> Any:
+        value = self.cleaned_data.get("fields")
+        if value in (None, ""):
+            return {}
+        if not isinstance(value, dict):
+            raise ValidationError(gettext("The fields must be a JSON object."), code="not_object")
+        try:
+            validate_field_numbers(value)
+        except ValidationError as exc:
+            raise ValidationError(exc.messages) from None
+        return value
+
+    def clean_date(self) -> dt.date | None:
+        day = self.cleaned_data.get("date")
+        if day is not None:
+            try:
+                validate_record_date(day)
+            except ValidationError as exc:
+                raise ValidationError(exc.messages) from None
+        return day
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        instance = self.instance
+        teacher = cleaned.get("teacher") or (instance.teacher if instance.teacher_id else None)
+        kind = cleaned.get("kind") or instance.kind
+        date = cleaned.get("date") or instance.date
+        if teacher is None or not kind or date is None:
+            return cleaned
+        candidate = Record(
+            teacher=teacher,
+            kind=kind,
+            date=date,
+            level=cleaned.get("level", instance.level) or "",
+            fields=cleaned.get("fields", instance.fields),
+            project=cleaned.get("project", instance.project if instance.project_id else None),
+        )
+        try:
+            services.record_validate(candidate)
+        except ValidationError as exc:
+            self._add_service_errors(exc)
+        except _BAD_INPUT_ERRORS:
+            logger.exception("record_validate failed on admin input")
+            self.add_error(
+                "fields" if "fields" in self.fields else None,
+                gettext("These values cannot be processed; please check them."),
+            )
+        return cleaned
+
+    def _add_service_errors(self, exc: ValidationError) -> None:
+        """Put each error on its form field; engine field names (``hours``) go under
+        ``fields``, prefixed with their name."""
+        if not hasattr(exc, "error_dict"):
+            self.add_error(None, exc)
+            return
+        for key, errors in exc.error_dict.items():
+            texts = [m for e in errors for m in e.messages]
+            if key in self.fields:
+                self.add_error(key, texts)
+            elif key != NON_FIELD_ERRORS and "fields" in self.fields:
+                self.add_error("fields", [f"{key}: {t}" for t in texts])
+            else:
+                prefix = "" if key == NON_FIELD_ERRORS else f"{key}: "
+                self.add_error(None, [prefix + t for t in texts])
 
 
 class EvidenceInline(admin.TabularInline):
@@ -33,6 +148,7 @@ class EvidenceInline(admin.TabularInline):
 class RecordAdmin(ScopedAdmin):
     """Every record of every kind."""
 
+    form = RecordAdminForm
     list_display = ("__str__", "teacher", "school", "kind", "level", "status", "source")
     list_filter = ("status", "kind", "level", "source")
     search_fields = ("teacher__name", "project__name")
@@ -49,6 +165,27 @@ class RecordAdmin(ScopedAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         return ("teacher", "kind", "source", "status") if obj is not None else ()
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        """The form checks the input with the engine first; should a service still fail on
+        absurd input (the engine changes under us), the user gets a message, not a 500.
+        The admin's transaction has been rolled back."""
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except _BAD_INPUT_ERRORS:
+            logger.exception("record admin: a service failed on the input")
+            self.message_user(
+                request,
+                gettext("These values cannot be processed; please check them."),
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(request.get_full_path())
 
     def save_model(self, request: HttpRequest, obj: Record, form: Any, change: bool) -> None:
         if change:

@@ -24,6 +24,7 @@ from xuefen.org.models import Teacher
 from xuefen.org.scoping import can, require, user_grants
 from xuefen.org.services import policy_for
 
+from .bounds import validate_field_numbers, validate_record_date
 from .choices import LOCKED_STATUSES, RecordSource, RecordStatus
 from .models import (
     ACTIVITY_ATTENDANCE,
@@ -65,6 +66,8 @@ def record_validate(record: Record) -> None:
         )
     if record.date > timezone.localdate():
         raise ValidationError({"date": _("The date is in the future.")})
+    validate_record_date(record.date)
+    validate_field_numbers(record.fields)
     if record.project_id is not None and record.project.publisher_id is not None:
         # A record may only use a project its teacher could see (published above the
         # school, or by the school).

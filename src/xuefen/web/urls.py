@@ -1,17 +1,36 @@
-"""Root URLs: the Django admin (for the training office's staff), login and logout, and
-the portal's pages."""
+"""Root URLs: the Django admin (for the training office's staff), login and logout,
+passwords, and the portal's pages."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from . import passwords
+
 urlpatterns = [
+    # Before the admin's own: the admin's "change password" link is the audited page too.
+    path("admin/password_change/", passwords.PasswordChangeView.as_view()),
+    path("admin/password_change/done/", passwords.PasswordChangeDoneView.as_view()),
     path("admin/", admin.site.urls),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("login/", passwords.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", passwords.PasswordChangeView.as_view(), name="password_change"),
+    path("password/done/", passwords.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("password-reset/", passwords.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password-reset/sent/",
+        passwords.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        passwords.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/done/",
+        passwords.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("", include("xuefen.portal.urls")),
 ]

@@ -89,6 +89,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After an administrator set or reset a password: to the password page until changed.
+    "xuefen.web.passwords.ForcePasswordChangeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: turns a refused login (too many failures) into the Chinese "locked" page.
     "axes.middleware.AxesMiddleware",
@@ -215,6 +217,17 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# Mail (password reset links). "Forgot password" is offered on the login page only when
+# XUEFEN_PASSWORD_RESET_BY_MAIL is on and a mail server is configured.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "xuefen@localhost")
+XUEFEN_PASSWORD_RESET_BY_MAIL = env_bool("XUEFEN_PASSWORD_RESET_BY_MAIL", False)
 
 # Evidence files larger than this are refused by records.services.evidence_add.
 XUEFEN_EVIDENCE_MAX_BYTES = env_int("XUEFEN_EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
