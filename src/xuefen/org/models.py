@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from pypinyin import lazy_pinyin
 
 from .choices import NodeKind, Role, SchoolKind, Sex, Stage
 from .scoping import Grant, ScopedModel, ScopedQuerySet, above, under
@@ -117,6 +118,37 @@ class OrgNode(ScopedModel):
         return None
 
 
+# Surnames read otherwise than the character's commonest reading (单 is shàn as a surname).
+SURNAME_PINYIN = {
+    "单": "shan",
+    "曾": "zeng",
+    "解": "xie",
+    "仇": "qiu",
+    "区": "ou",
+    "查": "zha",
+    "朴": "piao",
+    "缪": "miao",
+    "乐": "yue",
+    "盖": "ge",
+    "翟": "zhai",
+    "覃": "qin",
+    "秘": "bi",
+    "种": "chong",
+}
+
+
+def name_sort_key(name: str) -> str:
+    """A name's sort key in pinyin order (张丽 → ``zhang li``), as Chinese lists sort names;
+    non-Chinese text is kept, lower-cased. Stored in :attr:`Teacher.name_pinyin` so a roster
+    sorts and pages in the database."""
+    name = name.strip()
+    if not name:
+        return ""
+    syllables = lazy_pinyin(name[1:]) if len(name) > 1 else []
+    first = SURNAME_PINYIN.get(name[0]) or " ".join(lazy_pinyin(name[0]))
+    return " ".join([first, *syllables]).lower()[:200]
+
+
 class Teacher(ScopedModel):
     """A teacher's profile: who they are and where they teach.
 
@@ -149,6 +181,10 @@ class Teacher(ScopedModel):
         verbose_name=_("subject or lesson group"),
     )
     name = models.CharField(_("name"), max_length=50)
+    # Kept by the services (teacher_create / teacher_update) from ``name``.
+    name_pinyin = models.CharField(
+        _("name in pinyin"), max_length=200, blank=True, editable=False, default=""
+    )
     sex = models.CharField(_("sex"), max_length=10, choices=Sex.choices)
     id_number = models.CharField(
         _("ID number"),
@@ -187,7 +223,10 @@ class Teacher(ScopedModel):
         verbose_name = _("teacher")
         verbose_name_plural = _("teachers")
         ordering = ["school__path", "name", "pk"]
-        indexes = [models.Index(fields=["school", "active"], name="org_teacher_school_active")]
+        indexes = [
+            models.Index(fields=["school", "active"], name="org_teacher_school_active"),
+            models.Index(fields=["school", "name_pinyin"], name="org_teacher_school_pinyin"),
+        ]
 
     def __str__(self) -> str:
         # Never the ID number: __str__ ends up in logs, audit rows and admin messages.

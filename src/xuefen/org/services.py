@@ -22,7 +22,14 @@ from xuefen.audit.choices import Event
 from xuefen.audit.services import audit_log, audited_update, snapshot
 
 from .choices import ALLOWED_PARENTS, REGION_KINDS, ROLE_NODE_KINDS, NodeKind, Role
-from .models import PATH_SEGMENT_WIDTH, OrgNode, PolicyBinding, RoleAssignment, Teacher
+from .models import (
+    PATH_SEGMENT_WIDTH,
+    OrgNode,
+    PolicyBinding,
+    RoleAssignment,
+    Teacher,
+    name_sort_key,
+)
 from .scoping import (
     ROLE_ACTIONS,
     STAFF_ROLES,
@@ -210,6 +217,7 @@ def teacher_create(
         school=school,
         group=group,
         name=name.strip(),
+        name_pinyin=name_sort_key(name),
         sex=sex,
         id_number=id_number,
         phone=phone.strip(),
@@ -250,6 +258,8 @@ def teacher_update(*, actor: Any, teacher: Teacher, reason: str = "", **changes:
         )
     if "school" in changes and changes["school"].pk != teacher.school_id:
         require(actor, "change", changes["school"])
+    if "name" in changes:  # the roster's pinyin sort key follows the name
+        changes = {**changes, "name_pinyin": name_sort_key(str(changes["name"]))}
     return audited_update(
         teacher,
         actor=actor,
