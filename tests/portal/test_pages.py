@@ -72,8 +72,11 @@ def test_roster_filters_return_only_matching_rows_as_htmx_partial(
     assert "<html" in full and "张丽" in full and "李强" in full
     assert people.teacher_a.id_number not in full  # masked in lists
     assert people.teacher_a.id_number_masked in full
-    # the standing column and filter say 本年度, not the admin catalogue's 今年
-    assert "本年度</label>" in full.replace(" ", "") or ">本年度<" in full
+    # the period picker names the year the roster shows (本年度 by default), the standing
+    # column and filter 达标情况; never the admin catalogue's 今年
+    year = timezone.localdate().year
+    assert f'<option value="year:{year}-01-01" selected>{year}年度（当前）</option>' in full
+    assert "达标情况</label>" in full.replace(" ", "")
     assert "今年" not in full
 
     def partial(**params: str) -> str:

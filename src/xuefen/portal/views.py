@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.utils import timezone
@@ -23,7 +24,17 @@ from xuefen.results.selectors import stale_count, teacher_standing
 from .access import PortalAccessMixin, home_url, region_nodes, roster_schools
 from .filters import RosterFilterForm
 from .htmx import HtmxListMixin
-from .standings import current_period, period_view, roster_rows, school_summaries
+from .periods import period_picker
+from .standings import (
+    roster_counts,
+    roster_queryset,
+    roster_rows,
+    school_summaries,
+    teacher_periods,
+)
+
+# Teachers per roster page.
+ROSTER_PAGE_SIZE = 50
 
 
 class HomeView(PortalAccessMixin, View):
@@ -36,18 +47,13 @@ class HomeView(PortalAccessMixin, View):
         return HttpResponseRedirect(url)
 
 
-def teacher_context(user: Any, teacher: Teacher) -> dict[str, Any]:
-    """What the teacher page shows: this year, this cycle, earlier years and every record
-    with the engine's verdict on it."""
+def teacher_context(user: Any, teacher: Teacher, period: str | None) -> dict[str, Any]:
+    """What the teacher page shows: the period picked (default: this year) and the cycle
+    it falls in, the other periods of its kind, and every record with the engine's verdict
+    on it — each on both bases, certified and with the pending records."""
     as_of = timezone.localdate()
     standing = teacher_standing(teacher, as_of=as_of)
-    result = standing.result or {}
-    current = standing.period(as_of, period_type="year")
-    earlier = [
-        period_view(p)
-        for p in reversed(result.get("periods", []))
-        if p.get("type") == "year" and p is not current
-    ]
+    picker = period_picker(teacher.school, value=period, today=as_of)
     records = (
         restrict(Record, user, "view")
         .filter(teacher=teacher)
@@ -56,22 +62,29 @@ def teacher_context(user: Any, teacher: Teacher) -> dict[str, Any]:
     )
     rows = []
     for record in records:
+        verdict = standing.records.get(str(record.pk))
+        pending = standing.pending_records.get(str(record.pk))
         rows.append(
             {
                 "record": record,
-                "verdict": standing.records.get(str(record.pk)),
-                "pending": standing.pending_records.get(str(record.pk)),
+                "verdict": verdict,
+                # What the record earns once approved, where that differs from now.
+                "pending": pending
+                if pending and pending.get("counted") and not (verdict or {}).get("counted")
+                else None,
                 "status_color": STATUS_COLORS.get(record.status, "gray"),
             }
         )
+    periods = teacher_periods(standing, picker)
     return {
         "teacher": teacher,
         "id_number": display_id_number(user, teacher),
         "as_of": as_of,
         "standing": standing,
-        "year": period_view(current),
-        "cycle": period_view(result.get("cycle")),
-        "earlier": earlier,
+        "picker": picker,
+        "shown": periods["selected"],
+        "cycle": periods["cycle"],
+        "others": periods["others"],
         "record_rows": rows,
         "policy": standing.binding,
     }
@@ -87,7 +100,11 @@ class MyHomeView(PortalAccessMixin, TemplateView):
         teacher = get_scoped_or_404(
             Teacher.objects.select_related("school", "group").filter(user=user), user, "view"
         )
-        return {**super().get_context_data(**kwargs), **teacher_context(user, teacher), "own": True}
+        return {
+            **super().get_context_data(**kwargs),
+            **teacher_context(user, teacher, self.request.GET.get("period")),
+            "own": True,
+        }
 
 
 class TeacherDetailView(PortalAccessMixin, TemplateView):
@@ -103,7 +120,7 @@ class TeacherDetailView(PortalAccessMixin, TemplateView):
         schools = roster_schools(user).filter(pk=teacher.school_id)
         return {
             **super().get_context_data(**kwargs),
-            **teacher_context(user, teacher),
+            **teacher_context(user, teacher, self.request.GET.get("period")),
             "own": teacher.user_id == user.pk,
             "roster_link": schools.exists(),
         }
@@ -136,8 +153,9 @@ class RecordDetailView(PortalAccessMixin, TemplateView):
 
 
 class RosterView(PortalAccessMixin, HtmxListMixin, TemplateView):
-    """A school's roster with each teacher's standing this year, filterable; htmx requests
-    get the table alone."""
+    """A school's roster with each teacher's standing in the period picked (default: this
+    year), on both bases; filtered, sorted and paginated in the database. htmx requests get
+    the table alone."""
 
     template_name = "portal/roster.html"
     partial_template_name = "portal/partials/roster_table.html"
@@ -150,15 +168,23 @@ class RosterView(PortalAccessMixin, HtmxListMixin, TemplateView):
             kind__in=[NodeKind.SUBJECT_GROUP, NodeKind.LESSON_GROUP],
         ).order_by("path")
         form = RosterFilterForm(self.request.GET or None, groups=groups)
-        teachers = form.filter_teachers(
-            restrict(Teacher, user, "view")
-            .filter(school=school, active=True)
-            .select_related("school", "group")
-            .order_by("name", "pk")
-        )
         as_of = timezone.localdate()
-        period = current_period(school, as_of)
-        rows = [r for r in roster_rows(list(teachers), period) if form.wants(r.compliant)]
+        picker = period_picker(school, value=self.request.GET.get("period"), today=as_of)
+        period = picker.selected
+        teachers = roster_queryset(
+            form.filter_teachers(
+                restrict(Teacher, user, "view")
+                .filter(school=school, active=True)
+                .select_related("group")
+            ),
+            period,
+            compliance=form.wanted_compliance,
+            sort=form.wanted_sort,
+        )
+        counts = roster_counts(teachers, period)
+        paginator = Paginator(teachers, ROSTER_PAGE_SIZE)
+        page = paginator.get_page(self.request.GET.get("page"))
+        rows = roster_rows(list(page.object_list), period)
         region = (
             region_nodes(user)
             .filter(pk__in=school.ancestors().values("pk"))
@@ -170,18 +196,22 @@ class RosterView(PortalAccessMixin, HtmxListMixin, TemplateView):
             "school": school,
             "form": form,
             "rows": rows,
+            "page_obj": page,
             "as_of": as_of,
+            "picker": picker,
             "period": period,
-            "updating": sum(1 for r in rows if r.updating),
+            "updating": stale_count(under=school),
             "region": region,
-            "total": len(rows),
-            "compliant": sum(1 for r in rows if r.compliant),
+            "total": counts["total"],
+            "compliant": counts["compliant"],
+            "pending_compliant": counts["pending_compliant"],
         }
 
 
 class RegionView(PortalAccessMixin, TemplateView):
-    """A county's (or city's, or 片区's) schools with their completion rates this year and
-    普洱's 20% rule flagged."""
+    """A county's (or city's, or 片区's) schools with their completion rates in the period
+    picked (default: this year), certified and with the pending records, and 普洱's 20%
+    rule flagged on the certified figures of a year."""
 
     template_name = "portal/region.html"
 
@@ -194,7 +224,8 @@ class RegionView(PortalAccessMixin, TemplateView):
             .order_by("path")
         )
         as_of = timezone.localdate()
-        period = current_period(region, as_of)
+        picker = period_picker(region, value=self.request.GET.get("period"), today=as_of)
+        period = picker.selected
         summaries = school_summaries(schools, period, region)
         subregions = (
             region_nodes(user)
@@ -202,6 +233,7 @@ class RegionView(PortalAccessMixin, TemplateView):
             .order_by("path")
         )
         parent = region_nodes(user).filter(pk=region.parent_id).first()
+        awards_rule = picker.is_year
         return {
             **super().get_context_data(**kwargs),
             "region": region,
@@ -209,11 +241,14 @@ class RegionView(PortalAccessMixin, TemplateView):
             "subregions": list(subregions),
             "summaries": summaries,
             "as_of": as_of,
+            "picker": picker,
             "period": period,
+            "awards_rule": awards_rule,
             "updating": stale_count(under=region),
-            "flagged": sum(1 for s in summaries if s.barred_from_awards),
+            "flagged": sum(1 for s in summaries if s.barred_from_awards) if awards_rule else 0,
             "teacher_count": sum(s.teachers for s in summaries),
             "compliant_count": sum(s.compliant for s in summaries),
+            "pending_compliant_count": sum(s.pending_compliant for s in summaries),
         }
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import F, FilteredRelation, Q, QuerySet
 from django.utils import timezone
 
 from xuefen.org.models import OrgNode, PolicyBinding, Teacher
@@ -26,12 +26,14 @@ from .models import SchoolPeriod, TeacherPeriod, TeacherResult, TeacherState
 
 @dataclass
 class Segment:
-    """The engine's result for one teacher under one binding."""
+    """The engine's result for one teacher under one binding (``pending``: counting
+    submitted and approved records too)."""
 
     binding: PolicyBinding
     as_of: dt.date
     result: dict[str, Any] | None
     error: str = ""
+    pending: dict[str, Any] | None = None
 
 
 @dataclass
@@ -116,6 +118,7 @@ def teacher_standing(teacher: Teacher, *, as_of: dt.date | None = None) -> Stand
                 as_of=segment_as_of(row.binding, as_of),
                 result=row.result or None,
                 error=row.error,
+                pending=row.pending or None,
             )
         )
         for rec in (row.result or {}).get("records", []):
@@ -170,3 +173,25 @@ def stale_count(*, under: OrgNode) -> int:
     return TeacherState.objects.filter(
         stale=True, teacher__school__path__startswith=under.path
     ).count()
+
+
+def with_period_figures(
+    teachers: QuerySet[Teacher], *, period_type: str, start: dt.date
+) -> QuerySet[Teacher]:
+    """These teachers with their stored figures for one period joined in (one LEFT JOIN on
+    the unique (teacher, period_type, start) row), so a roster filters, sorts and pages by
+    standing or credits in the database. Annotations (NULL where the teacher has no row:
+    nothing earned in the period): ``period_compliant``, ``period_pending_compliant``,
+    ``period_hours``, ``period_credits``, ``period_pending_credits``."""
+    return teachers.annotate(
+        period_figures=FilteredRelation(
+            "period_results",
+            condition=Q(period_results__period_type=period_type, period_results__start=start),
+        ),
+    ).annotate(
+        period_compliant=F("period_figures__compliant"),
+        period_pending_compliant=F("period_figures__pending_compliant"),
+        period_hours=F("period_figures__total_hours"),
+        period_credits=F("period_figures__total_credits"),
+        period_pending_credits=F("period_figures__pending_credits"),
+    )
