@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.db.models import Count, F
 from django.utils import timezone
 
@@ -118,13 +119,38 @@ def _evaluate(
     return {t["id"]: (t, "") for t in out["teachers"]}
 
 
+# The columns :func:`_write_batch` writes, in the order the rows below hold them.
+RESULT_COLUMNS = ("teacher", "binding", "as_of", "result", "pending", "error", "computed_at")
+PERIOD_COLUMNS = (
+    "teacher",
+    "school",
+    "binding",
+    "period_type",
+    "start",
+    "end",
+    "label",
+    "compliant",
+    "total_hours",
+    "total_credits",
+    "hours",
+    "credits",
+    "modules",
+    "short",
+    "pending_compliant",
+    "pending_hours",
+    "pending_credits",
+    "pending_short",
+)
+
+
 def _period_rows(
     teacher: _Teacher,
-    binding: PolicyBinding,
+    binding_id: int,
     result: dict[str, Any] | None,
     pending: dict[str, Any] | None,
-) -> dict[tuple[str, str], TeacherPeriod]:
-    """One row per period the engine reported for the teacher (and the cycle)."""
+) -> dict[tuple[str, str], tuple]:
+    """One :class:`TeacherPeriod` row (``PERIOD_COLUMNS``) per period the engine reported
+    for the teacher (and the cycle)."""
     if not result:
         return {}
     pending_by_key = {(p["type"], p["start"]): p for p in _all_periods(pending)}
@@ -134,25 +160,27 @@ def _period_rows(
             continue
         key = (period["type"], period["start"])
         other = pending_by_key.get(key) or period
-        rows[key] = TeacherPeriod(
-            teacher_id=teacher.pk,
-            school_id=teacher.school_id,
-            binding=binding,
-            period_type=period["type"],
-            start=dt.date.fromisoformat(period["start"]),
-            end=dt.date.fromisoformat(period["end"]),
-            label=str(period.get("period", ""))[:40],
-            compliant=period.get("compliant"),
-            total_hours=period.get("hours", {}).get("total", 0) or 0,
-            total_credits=period.get("credits", {}).get("total", 0) or 0,
-            hours=period.get("hours", {}),
-            credits=period.get("credits", {}),
-            modules=period.get("modules", {}),
-            short=_short(period),
-            pending_compliant=other.get("compliant"),
-            pending_hours=other.get("hours", {}).get("total", 0) or 0,
-            pending_credits=other.get("credits", {}).get("total", 0) or 0,
-            pending_short=_short(other),
+        hours = period.get("hours", {})
+        credits = period.get("credits", {})
+        rows[key] = (
+            teacher.pk,
+            teacher.school_id,
+            binding_id,
+            period["type"],
+            dt.date.fromisoformat(period["start"]),
+            dt.date.fromisoformat(period["end"]),
+            str(period.get("period", ""))[:40],
+            period.get("compliant"),
+            hours.get("total", 0) or 0,
+            credits.get("total", 0) or 0,
+            hours,
+            credits,
+            period.get("modules", {}),
+            _short(period),
+            other.get("compliant"),
+            other.get("hours", {}).get("total", 0) or 0,
+            other.get("credits", {}).get("total", 0) or 0,
+            _short(other),
         )
     return rows
 
@@ -285,43 +313,58 @@ def _compute_batch(teacher_ids: Sequence[int], as_of: dt.date) -> set[int]:
             other, other_error = pending.get(tid, (None, "no result"))
             evaluated[(int(tid), binding_id)] = (result, other, error or other_error)
 
-    results: list[TeacherResult] = []
-    periods: list[TeacherPeriod] = []
+    now = timezone.now()
+    results: list[tuple] = []
+    periods: list[tuple] = []
     for teacher in teachers:
-        rows: dict[tuple[str, str], TeacherPeriod] = {}
+        rows: dict[tuple[str, str], tuple] = {}
         for binding_id in plan[teacher.pk]:
             binding = binding_by_id[binding_id]
             result, other, error = evaluated[(teacher.pk, binding_id)]
             if error:
                 errors[teacher.pk].append(error)
             results.append(
-                TeacherResult(
-                    teacher_id=teacher.pk,
-                    binding=binding,
-                    as_of=segment_as_of(binding, as_of),
-                    result=result or {},
-                    pending=other or {},
-                    error=error,
+                (
+                    teacher.pk,
+                    binding_id,
+                    segment_as_of(binding, as_of),
+                    result or {},
+                    other or {},
+                    error,
+                    now,
                 )
             )
             # A period reported under two bindings: the later binding's figures stand.
-            rows.update(_period_rows(teacher, binding, result, other))
+            rows.update(_period_rows(teacher, binding_id, result, other))
         periods.extend(rows.values())
+    return _write_batch(teachers, versions, results, periods, errors, as_of=as_of, now=now)
 
+
+def _write_batch(
+    teachers: list[_Teacher],
+    versions: dict[int, int],
+    results: list[tuple],
+    periods: list[tuple],
+    errors: dict[int, list[str]],
+    *,
+    as_of: dt.date,
+    now: dt.datetime,
+) -> set[int]:
+    """Replace the batch's stored rows, clear ``stale`` where the version did not move and
+    rebuild the summaries of the schools touched; returns those schools."""
     ids = [t.pk for t in teachers]
     affected = set(
         TeacherPeriod.objects.filter(teacher_id__in=ids).values_list("school_id", flat=True)
     ) | {t.school_id for t in teachers}
     engine = engine_fingerprint()
-    now = timezone.now()
     with transaction.atomic():
         # One writer per teacher and per school at a time (the worker, a page computing its
         # one teacher): lock in a fixed order, teachers' states first, then the schools.
         list(TeacherState.objects.select_for_update().filter(teacher_id__in=ids).order_by("pk"))
         TeacherResult.objects.filter(teacher_id__in=ids).delete()
-        TeacherResult.objects.bulk_create(results, batch_size=BATCH)
+        _insert(TeacherResult, RESULT_COLUMNS, results)
         TeacherPeriod.objects.filter(teacher_id__in=ids).delete()
-        TeacherPeriod.objects.bulk_create(periods, batch_size=BATCH)
+        _insert(TeacherPeriod, PERIOD_COLUMNS, periods)
         TeacherState.objects.bulk_create(
             [TeacherState(teacher_id=i, version=1) for i in ids if i not in versions],
             ignore_conflicts=True,
@@ -343,6 +386,39 @@ def _compute_batch(teacher_ids: Sequence[int], as_of: dt.date) -> set[int]:
             TeacherState.objects.filter(teacher_id=tid).update(error=message)
         summarize(affected)
     return affected
+
+
+def _insert(model: type[models.Model], columns: Sequence[str], rows: list[tuple]) -> None:
+    """Insert rows given as tuples of ``columns`` (field names) values.
+
+    On PostgreSQL through ``COPY``: ``bulk_create`` sends JSON values as text arrays
+    (``UNNEST``), and quoting every ``"`` of a teacher's ~10 KB of results into an array
+    literal, in Python, cost more than the engine (docs/benchmarks.md, "Results at scale").
+    Elsewhere (SQLite) through ``bulk_create``. No signals either way: these rows are
+    derived data nobody listens to.
+    """
+    if not rows:
+        return
+    fields = [model._meta.get_field(name) for name in columns]
+    if connection.vendor != "postgresql":
+        attnames = [f.attname for f in fields]
+        model._default_manager.bulk_create(
+            [model(**dict(zip(attnames, row, strict=True))) for row in rows], batch_size=BATCH
+        )
+        return
+    json_at = [i for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
+    sql = "COPY {} ({}) FROM STDIN".format(
+        connection.ops.quote_name(model._meta.db_table),
+        ", ".join(connection.ops.quote_name(f.column) for f in fields),
+    )
+    dumps = json.JSONEncoder().encode  # what JSONField stores (no custom encoder)
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            if json_at:
+                row = list(row)
+                for i in json_at:
+                    row[i] = dumps(row[i])
+            copy.write_row(row)
 
 
 def summarize(school_ids: Iterable[int]) -> None:
