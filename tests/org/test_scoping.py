@@ -14,6 +14,8 @@ from django.http import Http404
 from xuefen.audit.models import AuditEntry
 from xuefen.catalog.models import Institution, Project
 from xuefen.catalog.services import institution_create, project_approve, project_create
+from xuefen.jobs.models import Job
+from xuefen.jobs.services import job_start
 from xuefen.org.models import OrgNode, PolicyBinding, RoleAssignment, Teacher
 from xuefen.org.scoping import can, get_scoped_or_404, restrict
 from xuefen.org.services import policy_bind
@@ -33,6 +35,7 @@ SCOPED_MODELS = [
     Evidence,
     TeacherResult,
     AuditEntry,
+    Job,
 ]
 
 
@@ -107,6 +110,8 @@ def world(people, make_record):
     objs["audit_a"] = AuditEntry.objects.get(event="teacher.create", target_id=str(p.teacher_a.pk))
     objs["audit_b"] = AuditEntry.objects.get(event="teacher.create", target_id=str(p.teacher_b.pk))
     objs["audit_c"] = AuditEntry.objects.get(event="teacher.create", target_id=str(p.teacher_c.pk))
+    objs["job_x"] = job_start(actor=p.county_admin, kind="recompute", node=p.county_x)
+    objs["job_y"] = job_start(actor=p.county_y_admin, kind="recompute", node=p.county_y)
     return objs
 
 
@@ -141,6 +146,8 @@ ALL = {
     "audit_a",
     "audit_b",
     "audit_c",
+    "job_x",
+    "job_y",
 }
 
 VISIBLE = {
@@ -212,6 +219,7 @@ VISIBLE = {
         "record_c",
         "result_c",
         "audit_c",
+        "job_y",
     },
     "county_y_admin": {
         "school_c",
@@ -223,6 +231,7 @@ VISIBLE = {
         "record_c",
         "result_c",
         "audit_c",
+        "job_y",
     },
     "institution_user": {
         "county_x",

@@ -43,3 +43,4 @@ class Event(models.TextChoices):
     PASSWORD_CHANGE = "auth.password_change", _("Password changed")
     PASSWORD_RESET = "auth.password_reset", _("Password reset by an administrator")
     PASSWORD_RESET_MAIL = "auth.password_reset_mail", _("Password reset by e-mail")
+    JOB_START = "job.start", _("Background job started")

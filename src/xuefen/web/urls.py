@@ -1,5 +1,5 @@
 """Root URLs: the Django admin (for the training office's staff), login and logout,
-passwords, and the portal's pages."""
+passwords, background jobs, and the portal's pages."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -32,5 +32,6 @@ urlpatterns = [
         passwords.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path("jobs/", include("xuefen.jobs.urls")),
     path("", include("xuefen.portal.urls")),
 ]

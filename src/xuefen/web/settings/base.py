@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "xuefen.records",
     "xuefen.results",
     "xuefen.audit",
+    "xuefen.jobs",
     "xuefen.logins",
     "xuefen.portal",
     "xuefen.demo",
