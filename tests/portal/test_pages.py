@@ -1,11 +1,14 @@
 """What the pages show: the engine's explanations and verdicts, the roster's filters (htmx
-partials), the county table's 20% rule, and query-count guards on the two list pages."""
+partials), the county table's 20% rule, and query-count guards on the list pages (roster,
+paginated roster, county and city tables) with the engine forbidden during the request."""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -175,6 +178,50 @@ def test_roster_queries_do_not_grow_with_teachers(
     assert small <= 16
 
 
+def test_paginated_roster_queries_do_not_grow_with_teachers(
+    client: Any, people: Any, make_compliant: Any
+) -> None:
+    """A school of 3 and a school of 123 (three pages): the same queries for every page,
+    every order and filter, and the engine never runs."""
+    from xuefen.portal.views import ROSTER_PAGE_SIZE
+
+    make_compliant(people.teacher_a)
+    client.force_login(people.school_admin_a)
+    url = reverse("portal:roster", args=[people.school_a.pk])
+    year = f"year:{timezone.localdate().year}-01-01"
+    views = [
+        {},
+        {"sort": "-credits", "period": year},
+        {"sort": "standing", "compliance": "short"},
+        {"q": "张", "head_teacher": "no", "group": ""},
+        {"period": f"year:{timezone.localdate().year - 1}-01-01", "sort": "credits"},
+    ]
+
+    def counts(page: str) -> list[int]:
+        return [count_queries(client, f"{url}?{urlencode({**v, 'page': page})}") for v in views]
+
+    small = counts("1")
+    add_teachers(people, people.school_a, 2 * ROSTER_PAGE_SIZE + 20, start=300)
+    for page in ("1", "2", "3"):
+        assert counts(page) == small, (page, small)
+    response = client.get(url, {"page": "3"})
+    assert len(response.context["rows"]) == 2 * ROSTER_PAGE_SIZE + 22 - 2 * ROSTER_PAGE_SIZE
+    assert response.context["page_obj"].paginator.num_pages == 3
+    assert max(small) <= 16, small
+
+
+def add_schools(people: Any, parent: Any, count: int, teachers: int, start: int) -> None:
+    for n in range(count):
+        school = node_create(
+            actor=people.root,
+            parent=parent,
+            kind=NodeKind.SCHOOL,
+            name=f"测试学校{start + n}",
+            school_kind=SchoolKind.PRIMARY,
+        )
+        add_teachers(people, school, teachers, start=start + 10 * n)
+
+
 def test_county_table_queries_do_not_grow_with_schools(
     client: Any, people: Any, make_compliant: Any
 ) -> None:
@@ -182,15 +229,39 @@ def test_county_table_queries_do_not_grow_with_schools(
     client.force_login(people.county_admin)
     url = reverse("portal:region", args=[people.county_x.pk])
     small = count_queries(client, url)
-    for n in range(4):
-        school = node_create(
-            actor=people.root,
-            parent=people.group_x,
-            kind=NodeKind.SCHOOL,
-            name=f"测试学校{n}",
-            school_kind=SchoolKind.PRIMARY,
-        )
-        add_teachers(people, school, 5, start=200 + 10 * n)
+    cycle = f"{url}?period=cycle:2021-01-01"
+    small_cycle = count_queries(client, cycle)
+    add_schools(people, people.group_x, 4, teachers=5, start=200)
     large = count_queries(client, url)
     assert large == small, (small, large)
+    assert count_queries(client, cycle) == small_cycle
+    assert small <= 16
+
+
+def test_city_table_queries_do_not_grow_with_schools(
+    client: Any, people: Any, make_compliant: Any, make_record: Any
+) -> None:
+    """The city's table (every school of both counties), as a city administrator sees it."""
+    from xuefen.org.choices import Role
+    from xuefen.org.services import role_grant
+
+    make_compliant(people.teacher_a)
+    make_record(people.teacher_c, actor=people.root, date=timezone.localdate(), status="certified")
+    city_admin = get_user_model().objects.create_user(username="city_admin", password="pw")
+    role_grant(actor=people.root, user=city_admin, node=people.city, role=Role.CITY_ADMIN)
+    client.force_login(city_admin)
+    url = reverse("portal:region", args=[people.city.pk])
+    small = count_queries(client, url)
+    assert {s.school.pk for s in client.get(url).context["summaries"]} == {
+        people.school_a.pk,
+        people.school_b.pk,
+        people.school_c.pk,
+    }
+    add_schools(people, people.county_x, 3, teachers=4, start=400)
+    add_schools(people, people.county_y, 3, teachers=4, start=450)
+    large = count_queries(client, url)
+    assert large == small, (small, large)
+    last_year = f"{url}?period=year:{timezone.localdate().year - 1}-01-01"
+    assert count_queries(client, last_year) == small
+    assert len(client.get(url).context["summaries"]) == 9
     assert small <= 16

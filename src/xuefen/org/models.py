@@ -144,9 +144,9 @@ def name_sort_key(name: str) -> str:
     name = name.strip()
     if not name:
         return ""
-    syllables = lazy_pinyin(name[1:]) if len(name) > 1 else []
-    first = SURNAME_PINYIN.get(name[0]) or " ".join(lazy_pinyin(name[0]))
-    return " ".join([first, *syllables]).lower()[:200]
+    surname = SURNAME_PINYIN.get(name[0])
+    syllables = [surname, *lazy_pinyin(name[1:])] if surname else lazy_pinyin(name)
+    return " ".join(syllables).lower()[:200]
 
 
 class Teacher(ScopedModel):
