@@ -42,9 +42,9 @@ def test_teacher_sees_progress_and_explanation(
     assert page.url.endswith("/me/")
     teacher = Teacher.objects.get(user__username="t0001")
     assert page.locator("h1").first.inner_text().startswith(teacher.name)
-    year = page.locator("#year")
+    year = page.locator("#period")
     assert "本年度" in year.inner_text() and "已达标" in year.inner_text()
-    assert page.locator("#year .req .bar").count() >= 8
+    assert page.locator("#period .req .bar").count() >= 8
     assert page.locator("#cycle").is_visible()
     explanation = page.locator("#records .explanation").first
     assert explanation.is_visible()
@@ -157,4 +157,88 @@ def test_admin_works_under_the_policy(demo: Any, new_page: Any) -> None:
     page.locator(".field-teacher .select2-selection").click()
     page.keyboard.type(teacher.name[:1])
     page.wait_for_selector(".select2-results__option")
+    assert page.csp_violations == []
+
+
+@pytest.mark.parametrize(("label", "viewport"), WIDTHS, ids=[w[0] for w in WIDTHS])
+def test_roster_pages_sorts_and_picks_a_period(
+    demo: Any,
+    new_page: Any,
+    screenshot: Any,
+    monkeypatch: Any,
+    label: str,
+    viewport: dict[str, int],
+) -> None:
+    """Pages of 6 in pinyin order, the next page swapped in by htmx with the filters kept in
+    the address; sorting by credits and picking last year swap the table too."""
+    import datetime as dt
+
+    from xuefen.org.models import name_sort_key
+
+    monkeypatch.setattr("xuefen.portal.views.ROSTER_PAGE_SIZE", 6)
+    page = new_page(viewport)
+    log_in(page, demo.url, "school01_admin")
+    school_id = int(page.url.rstrip("/").split("/")[-1])
+    teachers = Teacher.objects.filter(school_id=school_id, active=True)
+    expected = [t.name for t in sorted(teachers, key=lambda t: (name_sort_key(t.name), t.pk))]
+    rows = page.locator("tr.teacher-row td:first-child a")
+    assert rows.all_inner_texts() == expected[:6]
+    assert "第 1 /" in page.inner_text(".pager")
+
+    with page.expect_response(lambda r: "page=2" in r.url and r.request.headers.get("hx-request")):
+        page.click(".pager-next")
+    page.wait_for_function(
+        "first => document.querySelector('tr.teacher-row td a').innerText !== first",
+        arg=expected[0],
+    )
+    assert rows.all_inner_texts() == expected[6:12]
+    assert "page=2" in page.url
+
+    # Sort by credits, most first: the table is swapped and starts again at page 1.
+    with page.expect_response(lambda r: "sort=-credits" in r.url):
+        page.select_option("#id_sort", "-credits")
+    page.wait_for_function("() => !location.search.includes('page=2')")
+    assert "sort=-credits" in page.url
+    credits = [
+        float(t.split()[0]) if t.strip() not in ("—", "") else 0.0
+        for t in page.locator("tr.teacher-row td:nth-child(5)").all_inner_texts()
+    ]
+    assert credits == sorted(credits, reverse=True), credits
+
+    # Last year: the picker is part of the filters, the summary names the year.
+    last = dt.date.today().year - 1
+    with page.expect_response(lambda r: "period=year" in r.url):
+        page.select_option("#id_period", f"year:{last}-01-01")
+    page.wait_for_function(
+        "y => document.querySelector('.period-name').innerText.startsWith(y)", arg=str(last)
+    )
+    assert "sort=-credits" in page.url and f"year%3A{last}" in page.url
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= viewport["width"], width
+    screenshot(page, f"roster-last-year-{label}")
+    assert page.csp_violations == []
+
+
+@pytest.mark.parametrize(("label", "viewport"), WIDTHS, ids=[w[0] for w in WIDTHS])
+def test_county_admin_picks_a_period(
+    demo: Any, new_page: Any, screenshot: Any, label: str, viewport: dict[str, int]
+) -> None:
+    page = new_page(viewport)
+    log_in(page, demo.url, "county_admin")
+    assert "含待审达标" in page.inner_text("table") or viewport is PHONE
+    current = page.inner_text(".period-name")
+    cycle = page.locator("#id_period option[value^='cycle:']").first.get_attribute("value")
+    with page.expect_response(lambda r: "period=cycle" in r.url):
+        page.select_option("#id_period", cycle)
+    page.wait_for_function(
+        "c => document.querySelector('.period-name').innerText !== c", arg=current
+    )
+    assert "周期" in page.inner_text(".period-name")
+    assert "period=cycle" in page.url
+    assert page.locator("tr.school-row").count() == 2
+    # The 20% rule is about a year: no awards column for a cycle.
+    assert "集体评优" not in page.inner_text("table")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= viewport["width"], width
+    screenshot(page, f"county-cycle-{label}")
     assert page.csp_violations == []
