@@ -162,12 +162,18 @@ def test_pages_read_one_teacher_inline_at_most(fresh, make_record, count_evaluat
     make_record(people.teacher_b, actor=people.county_admin, status="certified")
     assert stale(people) == {"teacher_a", "teacher_b"}
     standing = teacher_standing(people.teacher_a, as_of=AS_OF)
-    # One teacher, both bases: two engine calls of one teacher each; teacher_b still waits.
-    assert count_evaluations == [1, 1]
+    # One teacher, nothing pending: one engine call of one teacher (both bases are the same
+    # input, hence the same result); teacher_b still waits.
+    assert count_evaluations == [1]
     assert stale(people) == {"teacher_b"}
     assert standing.period(dt.date(2023, 6, 1))["credits"]["online"] == 34.5
+    assert standing.pending == standing.result
     teacher_standing(people.teacher_a, as_of=AS_OF)
-    assert count_evaluations == [1, 1]  # fresh: read, not computed
+    assert count_evaluations == [1]  # fresh: read, not computed
+    # A submitted record: the pending basis differs, a second call of that one teacher.
+    make_record(actor=people.school_admin_a, status="submitted", fields=training(hours=10))
+    teacher_standing(people.teacher_a, as_of=AS_OF)
+    assert count_evaluations == [1, 1, 1]
 
 
 def test_certified_and_pending_figures(fresh, make_record):

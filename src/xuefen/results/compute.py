@@ -297,20 +297,27 @@ def _compute_batch(teacher_ids: Sequence[int], as_of: dt.date) -> set[int]:
                 "head_teacher": teacher.head_teacher,
             }
             inputs[binding_id].append({**profile, "records": raws})
-            pending_inputs[binding_id].append(
-                {**profile, "records": [_pending_view(r, counted) for r in raws]}
-            )
+            viewed = [_pending_view(r, counted) for r in raws]
+            # Nothing pending (most teachers): both bases are the same input, hence the
+            # same result; the engine runs once for them.
+            if any(v is not r for v, r in zip(viewed, raws, strict=True)):
+                pending_inputs[binding_id].append({**profile, "records": viewed})
 
     evaluated: dict[tuple[int, int], tuple[Any, Any, str]] = {}
     for binding_id, teacher_inputs in inputs.items():
         binding = binding_by_id[binding_id]
         day = segment_as_of(binding, as_of)
         certified = _evaluate(binding, day, teacher_inputs)
-        pending = _evaluate(binding, day, pending_inputs[binding_id])
+        with_pending = pending_inputs.get(binding_id, [])
+        pending = _evaluate(binding, day, with_pending) if with_pending else {}
+        pending_ids = {t["id"] for t in with_pending}
         for teacher_input in teacher_inputs:
             tid = teacher_input["id"]
             result, error = certified.get(tid, (None, "no result"))
-            other, other_error = pending.get(tid, (None, "no result"))
+            if tid in pending_ids:
+                other, other_error = pending.get(tid, (None, "no result"))
+            else:
+                other, other_error = result, error
             evaluated[(int(tid), binding_id)] = (result, other, error or other_error)
 
     now = timezone.now()
@@ -416,8 +423,13 @@ def _insert(model: type[models.Model], columns: Sequence[str], rows: list[tuple]
         for row in rows:
             if json_at:
                 row = list(row)
+                done: dict[int, str] = {}  # one value in two columns is encoded once
                 for i in json_at:
-                    row[i] = dumps(row[i])
+                    value = row[i]
+                    text = done.get(id(value))
+                    if text is None:
+                        text = done[id(value)] = dumps(value)
+                    row[i] = text
             copy.write_row(row)
 
 
