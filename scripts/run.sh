@@ -3,12 +3,15 @@
 # serve it: debug off, the Chinese error pages, gunicorn, static files through WhiteNoise
 # (settings xuefen.web.settings.local; a secret key is made once in var/). Sets up .venv,
 # migrates the database (SQLite in var/ unless DATABASE_URL says otherwise), collects the
-# static files, builds the demo data once and prints the demo logins. Needs only Python 3.11.
+# static files, builds the demo data once and prints the demo logins, then runs the web
+# server and the background worker (manage.py db_worker: recomputes results after every
+# change, runs the jobs people start) side by side; Ctrl-C stops both. Needs only Python 3.11.
 # For development with reloading and debug pages, see docs/development.md (runserver).
 #
 # Environment: XUEFEN_BIND (default 127.0.0.1:8000), XUEFEN_WEB_WORKERS (2) and
-# XUEFEN_WEB_THREADS (4) for gunicorn; XUEFEN_DEMO_ARGS, extra seed_demo arguments (e.g.
-# "--schools 4 --teachers 60"); XUEFEN_COMPILEMESSAGES=0 skips recompiling the catalogues.
+# XUEFEN_WEB_THREADS (4) for gunicorn; XUEFEN_TASK_WORKERS (1), background workers;
+# XUEFEN_DEMO_ARGS, extra seed_demo arguments (e.g. "--schools 4 --teachers 60");
+# XUEFEN_COMPILEMESSAGES=0 skips recompiling the catalogues.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
@@ -26,7 +29,7 @@ $PY manage.py collectstatic --no-input -v0
 $PY manage.py seed_demo ${XUEFEN_DEMO_ARGS:-}
 
 # The processes that make up the running site, each started with `start`; when one of them
-# stops, the others are stopped too. (A background task worker joins the web server here.)
+# stops, the others are stopped too.
 pids=()
 start() {
   "$@" &
@@ -49,6 +52,14 @@ start .venv/bin/gunicorn xuefen.web.wsgi:application \
   --no-control-socket \
   --access-logfile - \
   --error-logfile -
+
+# The background worker: takes tasks from the queue table (results to recompute, jobs).
+# Never --reload here (it would restart on edits and cut a task short). Stopping run.sh
+# stops the worker too, in the middle of a task if need be: that task's teachers stay
+# marked stale until the next change or `manage.py results_recompute`.
+for _ in $(seq "${XUEFEN_TASK_WORKERS:-1}"); do
+  start $PY manage.py db_worker --no-reload
+done
 
 echo
 echo "xuefen: http://$bind/  (Ctrl-C stops it)"

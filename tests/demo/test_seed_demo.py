@@ -120,3 +120,22 @@ def test_full_demo_under_a_minute(db: Any) -> None:
     check_world(24, 800)
     assert elapsed < 60, elapsed
     assert "county_admin" in output and "school01_admin" in output
+
+
+def test_a_large_county_shows_the_progress_of_its_results(db: Any, monkeypatch: Any) -> None:
+    """Recomputing thousands of teachers takes a while: seed_demo shows it move (from
+    PROGRESS_FROM teachers on; any size with -v2)."""
+    from xuefen.demo.management.commands import seed_demo
+
+    monkeypatch.setattr(seed_demo, "PROGRESS_FROM", 10)
+    output = run(schools=2, teachers=12)
+    assert "结果：已计算 12 / 12 名教师" in output
+    assert not TeacherState.objects.filter(stale=True).exists()
+
+
+def test_a_small_county_is_quiet_unless_asked(db: Any) -> None:
+    assert "结果：已计算" not in run(schools=2, teachers=6)
+
+
+def test_verbose_shows_the_progress_of_any_county(db: Any) -> None:
+    assert "结果：已计算 6 / 6 名教师" in run(schools=2, teachers=6, verbosity=2)

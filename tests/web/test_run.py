@@ -1,6 +1,7 @@
 """The README's run command serves the demo as a deployment would: gunicorn, debug off,
 the Chinese error pages, static files with hashed names through WhiteNoise, a secret key
-kept in var/. And the 400/500 pages need no request or context."""
+kept in var/, the background worker beside the web server, and nothing left running once
+it stops. And the 400/500 pages need no request or context."""
 
 from __future__ import annotations
 
@@ -76,14 +77,34 @@ def served(tmp_path):
                     pytest.fail("run.sh did not answer:\n" + (tmp_path / "run.log").read_text())
                 time.sleep(0.5)
         yield base, tmp_path
+        # Stopping run.sh alone (as Ctrl-C or a service manager would) stops everything it
+        # started: the web server and the worker leave no process behind.
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+        deadline = time.monotonic() + 30
+        while _group_alive(process.pid):
+            if time.monotonic() > deadline:
+                pytest.fail("run.sh left processes behind:\n" + _group_listing(process.pid))
+            time.sleep(0.2)
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
+        if process.poll() is None or _group_alive(process.pid):
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
         log.close()
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _group_listing(pgid: int) -> str:
+    return subprocess.run(
+        ["ps", "-o", "pid,cmd", "-g", str(pgid)], capture_output=True, text=True, check=False
+    ).stdout
 
 
 def test_run_command_serves_like_a_deployment(served):
@@ -107,6 +128,14 @@ def test_run_command_serves_like_a_deployment(served):
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
     log = (var / "run.log").read_text()
     assert "t0001" in log and "xuefen-demo" in log  # the demo logins are printed
+
+    # The worker runs beside the web server: seeding queued a recomputation, and it ran.
+    deadline = time.monotonic() + 60
+    done = "xuefen.results.tasks.recompute_stale_task state=SUCCESSFUL"
+    while done not in (var / "run.log").read_text():
+        assert time.monotonic() < deadline, (var / "run.log").read_text()[-3000:]
+        time.sleep(0.5)
+    assert "Starting worker" in (var / "run.log").read_text()
 
 
 def test_500_and_400_pages_need_no_request(rf: RequestFactory):

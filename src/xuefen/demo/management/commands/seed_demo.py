@@ -20,6 +20,9 @@ from xuefen.demo.world import (
 from xuefen.org.models import Teacher
 from xuefen.results.compute import recompute_stale
 
+# From this many teachers on, recomputing their results prints its progress.
+PROGRESS_FROM = 2000
+
 
 class Command(BaseCommand):
     help = _(
@@ -43,14 +46,16 @@ class Command(BaseCommand):
         if built is None:
             self.stdout.write(_("The demo data is already there; nothing was added."))
         else:
-            # Every teacher's results, with progress, so the pages are fresh when it ends
-            # (the worker would do the same in the background).
+            # Every teacher's results, so the pages are fresh when it ends (the worker would
+            # do the same in the background). A large county takes a while: its progress is
+            # shown batch by batch, as it is for any size with -v2.
             def progress(done: int, total: int) -> None:
                 self.stdout.write(
                     _("Results: %(done)d of %(total)d teachers") % {"done": done, "total": total}
                 )
 
-            recompute_stale(progress=progress if options["verbosity"] > 1 else None)
+            verbose = options["verbosity"] > 1 or built.teachers > PROGRESS_FROM
+            recompute_stale(progress=progress if verbose else None)
             self.stdout.write(
                 self.style.SUCCESS(
                     _(
