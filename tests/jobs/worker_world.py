@@ -4,8 +4,9 @@
 builds the test people, brings every result up to date and empties the queue; then a
 record change of teacher_a queues the recomputation task (on commit, as in production),
 teacher_c is marked stale without queueing anything (the one task drains every stale
-teacher), and county Y's administrator starts a recompute job for county Y. ``... check`` prints what the worker left: the stale
-teachers, the job, the tasks. Both print one line of JSON.
+teacher), and county Y's administrator starts a recompute job for county Y.
+``... check`` prints what the worker left: the stale teachers, the job, the tasks. Both
+print one line of JSON.
 """
 
 from __future__ import annotations
