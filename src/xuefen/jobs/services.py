@@ -57,7 +57,7 @@ def job_start(*, actor: Any, kind: str, node: OrgNode, **params: Any) -> Job:
     require(actor, spec.action, node)
     with transaction.atomic():
         # One start at a time per node: the check for an open job below is then reliable.
-        OrgNode.objects.select_for_update().filter(pk=node.pk).exists()
+        list(OrgNode.objects.select_for_update().filter(pk=node.pk).values_list("pk"))
         if kind == JobKind.RECOMPUTE:
             current = (
                 Job.objects.select_for_update()
