@@ -129,12 +129,15 @@ def test_a_large_county_shows_the_progress_of_its_results(db: Any, monkeypatch: 
 
     monkeypatch.setattr(seed_demo, "PROGRESS_FROM", 10)
     output = run(schools=2, teachers=12)
-    assert "结果：已计算 12 / 12 名教师" in output
+    assert output.index("正在生成演示县：2 所学校，12 名教师") < output.index(
+        "结果：已计算 12 / 12"
+    )
     assert not TeacherState.objects.filter(stale=True).exists()
 
 
 def test_a_small_county_is_quiet_unless_asked(db: Any) -> None:
-    assert "结果：已计算" not in run(schools=2, teachers=6)
+    output = run(schools=2, teachers=6)
+    assert "结果：已计算" not in output and "正在生成" not in output
 
 
 def test_verbose_shows_the_progress_of_any_county(db: Any) -> None:

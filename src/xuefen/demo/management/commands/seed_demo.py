@@ -14,6 +14,7 @@ from xuefen.demo.world import (
     DEFAULT_TEACHERS,
     DEMO_PASSWORD,
     demo_logins,
+    is_seeded,
     iter_logins,
     seed,
 )
@@ -37,6 +38,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
+        large = options["teachers"] > PROGRESS_FROM
+        if (large or options["verbosity"] > 1) and not is_seeded():
+            self.stdout.write(
+                _("Building the demo county: %(schools)d schools, %(teachers)d teachers…")
+                % {"schools": options["schools"], "teachers": options["teachers"]}
+            )
         try:
             built = seed(
                 schools=options["schools"], teachers=options["teachers"], seed=options["seed"]
