@@ -206,6 +206,13 @@ class ScopedAdmin(StrictLookupsMixin, SafeFormFieldsMixin, admin.ModelAdmin):
         allowed = super().has_delete_permission(request, obj)
         return allowed and (obj is None or can(request.user, "delete", obj))
 
+    def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
+        """None (Django's "does not exist") for an id that cannot be a key: a 30-digit id
+        overflows SQLite where the key is a relation (Django guards only plain integers)."""
+        if from_field is None and not is_valid_pk(self.model, object_id):
+            return None
+        return super().get_object(request, object_id, from_field)
+
     def changeform_view(
         self,
         request: HttpRequest,
