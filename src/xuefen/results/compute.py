@@ -454,6 +454,35 @@ def _summarize(school_ids: list[int]) -> None:
         .annotate(n=Count("pk"))
         .values_list("school_id", "n")
     )
+    if connection.vendor == "postgresql":
+        sums = _sums_in_sql(school_ids, active)
+    else:
+        sums = _sums_in_python(school_ids, active)
+    SchoolPeriod.objects.filter(school_id__in=school_ids).delete()
+    SchoolPeriod.objects.bulk_create(sums.values(), batch_size=BATCH)
+
+
+def _new_summary(
+    school_id: int, ptype: str, start: dt.date, end: dt.date, label: str, active: dict[int, int]
+) -> SchoolPeriod:
+    return SchoolPeriod(
+        school_id=school_id,
+        period_type=ptype,
+        start=start,
+        end=end,
+        label=label,
+        teachers=active.get(school_id, 0),
+        short_by={},
+        hours={},
+        credits={},
+        modules={},
+    )
+
+
+def _sums_in_python(
+    school_ids: list[int], active: dict[int, int]
+) -> dict[tuple[int, str, dt.date], SchoolPeriod]:
+    """The summaries added up row by row (every database)."""
     sums: dict[tuple[int, str, dt.date], SchoolPeriod] = {}
     for row in (
         TeacherPeriod.objects.filter(school_id__in=school_ids, teacher__active=True)
@@ -476,18 +505,7 @@ def _summarize(school_ids: list[int]) -> None:
         key = (school_id, ptype, start)
         summary = sums.get(key)
         if summary is None:
-            summary = sums[key] = SchoolPeriod(
-                school_id=school_id,
-                period_type=ptype,
-                start=start,
-                end=end,
-                label=label,
-                teachers=active.get(school_id, 0),
-                short_by={},
-                hours={},
-                credits={},
-                modules={},
-            )
+            summary = sums[key] = _new_summary(school_id, ptype, start, end, label, active)
         summary.judged += 1
         summary.compliant += bool(ok)
         summary.pending_compliant += bool(pending_ok)
@@ -501,8 +519,73 @@ def _summarize(school_ids: list[int]) -> None:
         ):
             for key2, value in values.items():
                 target[key2] = round(target.get(key2, 0) + (value or 0), 2)
-    SchoolPeriod.objects.filter(school_id__in=school_ids).delete()
-    SchoolPeriod.objects.bulk_create(sums.values(), batch_size=BATCH)
+    return sums
+
+
+# The same sums added up by PostgreSQL: a school's update (one teacher's record) then costs
+# a few milliseconds whatever the school's size, where reading and decoding every row of a
+# 1,700-teacher school in Python took about half a second. Figures the engine rounds to
+# 0.01 add up exactly as ``numeric``, so the totals are the ones the loop above makes.
+_SUMS_SQL = """
+WITH rows AS (
+    SELECT p.school_id, p.period_type, p.start, p."end", p.label, p.compliant,
+           p.pending_compliant, p.short, p.hours, p.credits, p.modules
+    FROM {periods} p JOIN {teachers} t ON t.{teacher_pk} = p.teacher_id
+    WHERE p.school_id = ANY(%(schools)s) AND t.active
+)
+SELECT 'period', school_id, period_type, start, min("end"), min(label), NULL, count(*),
+       count(*) FILTER (WHERE compliant), count(*) FILTER (WHERE pending_compliant)
+FROM rows GROUP BY school_id, period_type, start
+UNION ALL
+SELECT 'short', school_id, period_type, start, NULL, min(r ->> 'label'), r ->> 'id', count(*),
+       NULL, NULL
+FROM rows, jsonb_array_elements(rows.short) r GROUP BY school_id, period_type, start, r ->> 'id'
+UNION ALL
+SELECT what, school_id, period_type, start, NULL, NULL, key, NULL,
+       sum(CASE WHEN jsonb_typeof(value) = 'number' AND value::numeric <> 0
+                THEN value::numeric ELSE 0 END), NULL
+FROM (
+    SELECT 'hours' AS what, school_id, period_type, start, e.key, e.value
+    FROM rows, jsonb_each(rows.hours) e
+    UNION ALL
+    SELECT 'credits', school_id, period_type, start, e.key, e.value
+    FROM rows, jsonb_each(rows.credits) e
+    UNION ALL
+    SELECT 'modules', school_id, period_type, start, e.key, e.value
+    FROM rows, jsonb_each(rows.modules) e
+) v GROUP BY what, school_id, period_type, start, key
+"""
+
+
+def _sums_in_sql(
+    school_ids: list[int], active: dict[int, int]
+) -> dict[tuple[int, str, dt.date], SchoolPeriod]:
+    """:func:`_sums_in_python`, added up by PostgreSQL in one query."""
+    sql = _SUMS_SQL.format(
+        periods=connection.ops.quote_name(TeacherPeriod._meta.db_table),
+        teachers=connection.ops.quote_name(Teacher._meta.db_table),
+        teacher_pk=connection.ops.quote_name(Teacher._meta.pk.column),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"schools": school_ids})
+        rows = cursor.fetchall()
+    sums: dict[tuple[int, str, dt.date], SchoolPeriod] = {}
+    for what, school_id, ptype, start, end, label, _key, count, value, pending in rows:
+        if what == "period":
+            summary = sums[(school_id, ptype, start)] = _new_summary(
+                school_id, ptype, start, end, label, active
+            )
+            summary.judged, summary.compliant, summary.pending_compliant = count, value, pending
+    for what, school_id, ptype, start, _end, label, key, count, value, _pending in rows:
+        summary = sums[(school_id, ptype, start)]
+        if what == "short":
+            summary.short_by[key] = {"label": label, "count": count}
+        elif what != "period":
+            # As in Python, where ``value or 0`` makes 0.0 and null an int 0, a sum of
+            # whole numbers and zeros is an int (numeric keeps its inputs' scale).
+            exact = value.as_tuple().exponent >= 0
+            getattr(summary, what)[key] = int(value) if exact else float(round(value, 2))
+    return sums
 
 
 def recompute(
