@@ -27,6 +27,9 @@ $PY manage.py migrate --no-input -v0
 $PY manage.py collectstatic --no-input -v0
 # shellcheck disable=SC2086  # XUEFEN_DEMO_ARGS is a list of arguments
 $PY manage.py seed_demo ${XUEFEN_DEMO_ARGS:-}
+# Teachers left stale (a worker stopped mid-task) or computed by an older engine: queued for
+# the worker started below.
+$PY manage.py results_recompute --outdated --queue -v0
 
 # The processes that make up the running site, each started with `start`; when one of them
 # stops, the others are stopped too.

@@ -258,3 +258,14 @@ def test_the_command_recomputes_a_region_with_progress(fresh, capsys):
     assert "1 / 1 teachers" in out
     with pytest.raises(CommandError):
         call_command("results_recompute", "--node", "no-such-code")
+    with pytest.raises(CommandError):
+        call_command("results_recompute", "--all", "--queue")
+
+
+def test_the_command_can_leave_the_work_to_the_worker(fresh, capsys):
+    """run.sh queues what a stopped worker left (the test backend runs it at once)."""
+    people = fresh
+    TeacherState.objects.filter(teacher=people.teacher_a).update(stale=True)
+    call_command("results_recompute", "--outdated", "--queue")
+    assert "1 stale teachers left to the background worker." in capsys.readouterr().out
+    assert stale(people) == set()

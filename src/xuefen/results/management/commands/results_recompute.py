@@ -2,7 +2,10 @@
 
 The worker does this by itself after every change; the command is for an administrator:
 after a deployment with a new engine (``--outdated``), to rebuild a region on demand
-(``--node``), or to drain the queue without a worker (``--stale``, the default).
+(``--node``), or to drain the queue without a worker (the default). ``--queue`` leaves the
+work to the worker: ``scripts/run.sh`` runs ``results_recompute --outdated --queue`` at
+start, so teachers left stale by a worker stopped mid-task, or computed by an older engine,
+are brought up to date in the background.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from django.utils.translation import gettext as _
 
 from xuefen.org.models import OrgNode, Teacher
 from xuefen.results.compute import mark_outdated, recompute, recompute_stale
+from xuefen.results.models import TeacherState
+from xuefen.results.tasks import enqueue_recompute
 
 
 class Command(BaseCommand):
@@ -39,6 +44,14 @@ class Command(BaseCommand):
             help=_("mark teachers computed by another engine version stale, then recompute"),
         )
         parser.add_argument("--batch", type=int, default=500, help=_("teachers per batch"))
+        parser.add_argument(
+            "--queue",
+            action="store_true",
+            help=_(
+                "with the default or --outdated: only queue the work for the background "
+                "worker (when a teacher is stale) and return at once"
+            ),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         batch = options["batch"]
@@ -53,6 +66,8 @@ class Command(BaseCommand):
                 % {"done": done, "total": total, "rate": done / elapsed if elapsed else 0}
             )
 
+        if options["queue"] and (options["node"] or options["all"]):
+            raise CommandError(_("--queue goes with the default or --outdated only."))
         if options["node"] or options["all"]:
             teachers = Teacher.objects.all()
             if options["node"]:
@@ -66,6 +81,14 @@ class Command(BaseCommand):
                 self.stdout.write(
                     _("%(n)d teachers were computed by another engine version.") % {"n": marked}
                 )
+            if options["queue"]:
+                waiting = TeacherState.objects.filter(stale=True).count()
+                if waiting:
+                    enqueue_recompute()
+                self.stdout.write(
+                    _("%(n)d stale teachers left to the background worker.") % {"n": waiting}
+                )
+                return
             done = recompute_stale(progress=progress, batch=batch)
         self.stdout.write(
             self.style.SUCCESS(
