@@ -8,7 +8,7 @@ middleware and session (``/bench/bare/``, :mod:`scale_urls`).
 
 It makes a throwaway database on the server (dropped at the end unless ``--keep``), migrates
 it and builds a county with ``seed_demo`` (24 schools at most: the demo's schools grow with
-the county, so the largest school has about 8% of its teachers). Then:
+the county, so the largest school has about 9% of its teachers). Then:
 
 1. **full recomputation** of every teacher as the worker does it (all marked stale, then
    ``recompute_stale`` in the worker's batches) in a separate process, whose peak memory
@@ -30,10 +30,12 @@ URL)::
     PYTHONPATH=src .venv/bin/python benchmarks/scale.py --teachers 100000 --keep
     PYTHONPATH=src .venv/bin/python benchmarks/scale.py --reuse xuefen_scale_100000
 
-At 20,000 teachers (about 230,000 records) building the county takes most of the run (about
-10 minutes on 2 cores). At 100,000 expect about five times that for ``seed_demo`` and the
-recomputation (both grow linearly), several GB of database, and the largest school's roster
-at about 8,000 teachers; ``--keep`` then ``--reuse NAME`` measures again without rebuilding.
+At 20,000 teachers (about 226,000 records) building the county takes most of the run (about
+14 of 20–25 minutes on 2 cores); 2,000 teachers take about 3 minutes. At 100,000 expect
+about five times that for ``seed_demo`` (an hour, about 5 GB of memory), about 4 GB of
+database, a largest school of about 8,900 teachers, and a full recomputation more than five
+times longer (each batch rebuilds its schools' summaries whole); ``--keep`` then
+``--reuse NAME`` measures again without rebuilding.
 docs/benchmarks.md ("Results at scale") has the figures measured so far.
 """
 
