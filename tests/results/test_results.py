@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import transaction
+from django.db import connection, transaction
 
 from tests.conftest import training
 from xuefen.catalog.services import institution_revoke, project_approve, project_create
@@ -207,6 +207,49 @@ def test_school_summaries_follow_their_teachers(fresh, make_record):
     assert not SchoolPeriod.objects.filter(school=people.school_a, start=YEAR_2023[1]).exists()
     moved = SchoolPeriod.objects.get(school=people.school_b, period_type="year", start=YEAR_2023[1])
     assert moved.judged == 1 and moved.teachers == 2
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the summing query is PostgreSQL's")
+def test_summaries_summed_by_postgresql_match_the_python_loop(fresh, make_record):
+    """The summing query (PostgreSQL) and the row-by-row loop (every database) agree, down
+    to ints staying ints."""
+    import json
+
+    import xuefen.results.compute as compute
+
+    people = fresh
+    make_record(actor=people.county_admin, status="certified")
+    make_record(people.teacher_a2, actor=people.county_admin, status="certified")
+    make_record(actor=people.school_admin_a, status="submitted", fields=training(hours=10))
+    make_record(people.teacher_b, actor=people.county_admin, status="certified")
+    recompute_stale()
+    schools = [people.school_a.pk, people.school_b.pk]
+    active = {people.school_a.pk: 2, people.school_b.pk: 1}
+
+    def dump(sums):
+        return {
+            key: json.dumps(
+                [
+                    s.judged,
+                    s.compliant,
+                    s.pending_compliant,
+                    s.teachers,
+                    s.end,
+                    s.label,
+                    s.short_by,
+                    s.hours,
+                    s.credits,
+                    s.modules,
+                ],
+                sort_keys=True,
+                default=str,
+            )
+            for key, s in sums.items()
+        }
+
+    by_sql = dump(compute._sums_in_sql(schools, active))
+    assert len(by_sql) >= 4
+    assert by_sql == dump(compute._sums_in_python(schools, active))
 
 
 def test_a_finished_cycle_stays_reportable(fresh, make_record):

@@ -578,7 +578,9 @@ def _sums_in_sql(
             summary = sums[(school_id, ptype, start)] = _new_summary(
                 school_id, ptype, start, end, label, active
             )
-            summary.judged, summary.compliant, summary.pending_compliant = count, value, pending
+            # ``value`` is numeric in this column (the sums share it): counts as ints.
+            summary.judged, summary.compliant = count, int(value)
+            summary.pending_compliant = int(pending)
     for what, school_id, ptype, start, _end, label, key, count, value, _pending in rows:
         summary = sums[(school_id, ptype, start)]
         if what == "short":
