@@ -293,12 +293,12 @@ def test_the_command_recomputes_a_region_with_progress(fresh, capsys):
     people = fresh
     call_command("results_recompute", "--node", str(people.county_x.pk), "--batch", "2")
     out = capsys.readouterr().out
-    assert "2 / 3 teachers" in out and "3 / 3 teachers" in out  # county X: 3 teachers
+    assert "2 / 3 名教师" in out and "3 / 3 名教师" in out  # county X: 3 teachers
     TeacherState.objects.filter(teacher=people.teacher_c).update(engine="older")
     call_command("results_recompute", "--outdated")
     out = capsys.readouterr().out
-    assert "1 teachers were computed by another engine version" in out
-    assert "1 / 1 teachers" in out
+    assert "1 名教师的结果由其他引擎版本计算" in out
+    assert "1 / 1 名教师" in out
     with pytest.raises(CommandError):
         call_command("results_recompute", "--node", "no-such-code")
     with pytest.raises(CommandError):
@@ -310,5 +310,5 @@ def test_the_command_can_leave_the_work_to_the_worker(fresh, capsys):
     people = fresh
     TeacherState.objects.filter(teacher=people.teacher_a).update(stale=True)
     call_command("results_recompute", "--outdated", "--queue")
-    assert "1 stale teachers left to the background worker." in capsys.readouterr().out
+    assert "1 名待更新的教师已交给后台任务" in capsys.readouterr().out
     assert stale(people) == set()
