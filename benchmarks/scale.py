@@ -615,8 +615,9 @@ def main(argv: list[str] | None = None) -> int:
         "--conn-max-age",
         type=int,
         nargs="+",
-        default=[int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")), 60],
-        help="DATABASE_CONN_MAX_AGE values to serve the pages with (default: run.sh's, 60)",
+        default=[0, 60],
+        help="DATABASE_CONN_MAX_AGE values to serve the pages with (default: 0, a connection "
+        "per request, and 60, the settings' default)",
     )
     parser.add_argument("--skip", nargs="*", default=[], choices=["recompute", "updates", "pages"])
     parser.add_argument("--var-dir", default=None, help=argparse.SUPPRESS)
@@ -720,8 +721,8 @@ def run(args: argparse.Namespace, created: bool) -> int:
     if "pages" not in args.skip:
         call_command("collectstatic", interactive=False, verbosity=0)
         for age in dict.fromkeys(args.conn_max_age):
-            # run.sh leaves DATABASE_CONN_MAX_AGE at its default, 0: a new connection for
-            # every request; 60 keeps one per worker thread.
+            # 0 opens a new connection for every request; 60 (the settings' default) keeps
+            # one per worker thread.
             os.environ["DATABASE_CONN_MAX_AGE"] = str(age)
             print(
                 f"pages, {args.clients} concurrent clients, {args.seconds:.0f} s each, "

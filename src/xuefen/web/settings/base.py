@@ -122,7 +122,9 @@ DEFAULT_DATABASE_URL = f"sqlite:///{VAR_DIR / 'xuefen.sqlite3'}"
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+        # A connection kept per worker thread: opening one per request made even an empty
+        # page 4.4× slower on PostgreSQL (docs/benchmarks.md, "Results at scale").
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
 }
