@@ -297,7 +297,7 @@ def test_the_command_recomputes_a_region_with_progress(fresh, capsys):
     TeacherState.objects.filter(teacher=people.teacher_c).update(engine="older")
     call_command("results_recompute", "--outdated")
     out = capsys.readouterr().out
-    assert "1 名教师的结果由其他引擎版本计算" in out
+    assert "1 名教师的结果由其他引擎版本或在往年计算" in out
     assert "1 / 1 名教师" in out
     with pytest.raises(CommandError):
         call_command("results_recompute", "--node", "no-such-code")
@@ -312,3 +312,18 @@ def test_the_command_can_leave_the_work_to_the_worker(fresh, capsys):
     call_command("results_recompute", "--outdated", "--queue")
     assert "1 名待更新的教师已交给后台任务" in capsys.readouterr().out
     assert stale(people) == set()
+
+
+def test_a_new_day_is_not_a_new_computation_but_a_new_year_is(fresh, count_evaluations):
+    """A teacher's first visit of the day reads the stored rows (on a deadline day every
+    visit would otherwise recompute and rebuild the school's summaries); a new year's
+    requirements need a computation, done in the background by ``--outdated``."""
+    people = fresh
+    TeacherState.objects.update(as_of=dt.date(2026, 3, 1))
+    teacher_standing(people.teacher_a, as_of=dt.date(2026, 3, 2))
+    assert count_evaluations == []
+    from xuefen.results.compute import mark_outdated
+
+    assert mark_outdated(today=dt.date(2026, 12, 31)) == 0
+    assert mark_outdated(today=dt.date(2027, 1, 1)) == 4
+    assert stale(people) == {"teacher_a", "teacher_a2", "teacher_b", "teacher_c"}

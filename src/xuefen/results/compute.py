@@ -22,7 +22,7 @@ from importlib import resources
 from typing import Any
 
 from django.db import connection, models, transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from xuefen.catalog.models import Project
@@ -642,11 +642,15 @@ def recompute_stale(*, progress: Progress | None = None, batch: int = BATCH) -> 
             progress(done, total)
 
 
-def mark_outdated() -> int:
+def mark_outdated(today: dt.date | None = None) -> int:
     """Mark stale every teacher computed by another engine (a new release, new bundled
-    policies); returns how many."""
+    policies) or in an earlier year (the new year's requirements are not reported yet);
+    returns how many."""
+    today = today or timezone.localdate()
     return (
-        TeacherState.objects.exclude(engine=engine_fingerprint())
+        TeacherState.objects.filter(
+            ~Q(engine=engine_fingerprint()) | Q(as_of__lt=dt.date(today.year, 1, 1))
+        )
         .filter(stale=False)
         .update(stale=True, version=F("version") + 1)
     )

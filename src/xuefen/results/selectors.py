@@ -80,12 +80,21 @@ class Standing:
 
 
 def is_fresh(state: TeacherState | None, as_of: dt.date) -> bool:
-    """Stored results are up to date: no change since, same engine, computed for the day."""
+    """Stored results are up to date: no change since, same engine, computed in the same
+    year as ``as_of``.
+
+    Not the same day: a page must not recompute every teacher on their first visit of each
+    day (on a deadline day each would also rebuild their school's summaries, one after the
+    other). The figures do not depend on the day; only which periods are reported without
+    records does, so a new year (a new year's requirements) makes them outdated, and
+    ``results_recompute --outdated`` prepares that in the background.
+    """
     return (
         state is not None
         and not state.stale
         and state.engine == engine_fingerprint()
-        and state.as_of == as_of
+        and state.as_of is not None
+        and state.as_of.year == as_of.year
     )
 
 

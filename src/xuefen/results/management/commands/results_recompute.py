@@ -41,7 +41,10 @@ class Command(BaseCommand):
         which.add_argument(
             "--outdated",
             action="store_true",
-            help=_("mark teachers computed by another engine version stale, then recompute"),
+            help=_(
+                "mark teachers computed by another engine version, or in an earlier year, "
+                "stale, then recompute"
+            ),
         )
         parser.add_argument("--batch", type=int, default=500, help=_("teachers per batch"))
         parser.add_argument(
@@ -79,7 +82,11 @@ class Command(BaseCommand):
             if options["outdated"]:
                 marked = mark_outdated()
                 self.stdout.write(
-                    _("%(n)d teachers were computed by another engine version.") % {"n": marked}
+                    _(
+                        "%(n)d teachers were computed by another engine version or in an "
+                        "earlier year."
+                    )
+                    % {"n": marked}
                 )
             if options["queue"]:
                 waiting = TeacherState.objects.filter(stale=True).count()
