@@ -15,6 +15,7 @@ Actions:
 ``review``   school review of records (approve / reject)
 ``certify``  the region's certification of records (认定), project and institution approval
 ``manage``   regional settings: roles, policy bindings, the tree, the catalog
+``sign``     the principal's sign-off of the school's period (校长签字, 第一责任人)
 """
 
 from __future__ import annotations
@@ -30,16 +31,16 @@ from django.http import Http404
 
 from .choices import Role
 
-ACTIONS = ("view", "change", "delete", "review", "certify", "manage")
+ACTIONS = ("view", "change", "delete", "review", "certify", "manage", "sign")
 
-_REGION_ADMIN = frozenset(ACTIONS)
+_REGION_ADMIN = frozenset(ACTIONS) - {"sign"}
 
 # What each role may do to objects within its reach. Teachers reach only their own
 # objects, institutions only their own projects and the records registered under them.
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.TEACHER: frozenset({"view", "change", "delete"}),
     Role.SCHOOL_ADMIN: frozenset({"view", "change", "delete", "review"}),
-    Role.PRINCIPAL: frozenset({"view", "review"}),
+    Role.PRINCIPAL: frozenset({"view", "review", "sign"}),
     Role.COUNTY_ADMIN: _REGION_ADMIN,
     Role.CITY_ADMIN: _REGION_ADMIN,
     Role.PROVINCE_ADMIN: _REGION_ADMIN,

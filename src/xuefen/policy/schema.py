@@ -203,6 +203,38 @@ class Gate(Strict):
     pass_above: Number
 
 
+class WindowSpec(Strict):
+    """A recognition window: from ``start`` to ``end`` (MM-DD, inclusive) of the year the
+    period ends plus ``year`` (普洱: recognition 11-01–12-31 of the year itself, certification
+    03-01–04-30 of the next, ``year: 1``)."""
+
+    start: Annotated[str, Field(pattern=r"^\d{2}-\d{2}$")]
+    end: Annotated[str, Field(pattern=r"^\d{2}-\d{2}$")]
+    year: Annotated[int, Field(strict=True, ge=0, le=2)] = 0
+    label: str = ""
+
+    @model_validator(mode="after")
+    def _check(self) -> WindowSpec:
+        for value in (self.start, self.end):
+            month, day = (int(x) for x in value.split("-"))
+            if not (1 <= month <= 12 and 1 <= day <= 31):
+                raise ValueError(f"not a month and day: {value!r}")
+        if self.end < self.start:
+            raise ValueError("a window may not end before it starts (within one year)")
+        return self
+
+
+class Procedure(Strict):
+    """How a school's credits reach certification: the period a public notice and a
+    submission cover, how many days the notice stays up, and the windows in which schools
+    recognise (review, publish, submit) and the county certifies. Without windows an
+    action may happen any time after its period has begun."""
+
+    period: str = "year"
+    notice_days: Annotated[int, Field(strict=True, ge=1, le=60)] = 7
+    windows: dict[Literal["recognition", "certification"], WindowSpec] = {}
+
+
 class Extensions(Strict):
     """Record fields and kinds a policy adds to the vocabulary."""
 
@@ -237,9 +269,15 @@ class PolicyFile(DocumentHeader):
     caps: list[Cap] = []
     gates: list[Gate] = []
     requirements: list[Requirement] = []
+    procedure: Procedure | None = None
 
     @model_validator(mode="after")
     def _check(self) -> PolicyFile:
+        if self.procedure is not None and self.procedure.period not in self.periods:
+            raise ValueError(
+                f"procedure: unknown period {self.procedure.period!r} "
+                f"(declared: {sorted(self.periods)})"
+            )
         known = set(self.periods) | ({"cycle"} if self.cycle else set())
         for section in (self.caps, self.gates, self.requirements):
             for item in section:

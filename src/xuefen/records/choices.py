@@ -11,7 +11,10 @@ class RecordStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")
     APPROVED = "approved", _("Approved by the school")
     CERTIFIED = "certified", _("Certified")
+    # Returned to the teacher with a reason, to correct and submit again.
     REJECTED = "rejected", _("Returned")
+    # Refused for good, with a reason (不予登记): the teacher cannot submit it again.
+    DECLINED = "declined", _("Not recognised")
     REVOKED = "revoked", _("Revoked")
 
 
@@ -21,6 +24,7 @@ STATUS_COLORS = {
     RecordStatus.APPROVED: "teal",
     RecordStatus.CERTIFIED: "green",
     RecordStatus.REJECTED: "orange",
+    RecordStatus.DECLINED: "red",
     RecordStatus.REVOKED: "red",
 }
 

@@ -244,3 +244,45 @@ class Evidence(ScopedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class IntegrityEntry(ScopedModel):
+    """An entry in a teacher's integrity record (诚信档案): written when a certified record
+    is revoked for forgery (普洱 第二十二条: 当次培训学分无效，并计入教师个人培训诚信档案).
+    Entries are never edited or deleted in the app; the audit log holds who wrote them."""
+
+    teacher = models.ForeignKey(
+        "org.Teacher",
+        on_delete=models.PROTECT,
+        related_name="integrity_entries",
+        verbose_name=_("teacher"),
+    )
+    record = models.ForeignKey(
+        Record,
+        on_delete=models.PROTECT,
+        related_name="integrity_entries",
+        verbose_name=_("record"),
+    )
+    reason = models.TextField(_("reason"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("written by"),
+    )
+    created_at = models.DateTimeField(_("written at"), auto_now_add=True)
+
+    scope_path = "teacher__school__path"
+    scope_owner = "teacher__user"
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("integrity record entry")
+        verbose_name_plural = _("integrity record entries")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.teacher} · {self.created_at:%Y-%m-%d}"

@@ -29,16 +29,16 @@ from .choices import LOCKED_STATUSES, RecordSource, RecordStatus
 from .models import (
     ACTIVITY_ATTENDANCE,
     Evidence,
+    IntegrityEntry,
     Record,
     record_frozen_input,
     record_to_engine_dict,
 )
+from .workflow import OWNER_EDITABLE, RECORD_MACHINE
 
 RECORD_FIELDS = ("teacher", "kind", "date", "level", "fields", "status", "project", "source")
 # Keys that are columns or derived, so they may not hide in the ``fields`` payload.
 RESERVED_KEYS = frozenset({"id", "kind", "date", "level", "approved", "review_status", "status"})
-# Statuses the owner (the teacher) may still edit, submit or delete.
-OWNER_EDITABLE = frozenset({RecordStatus.DRAFT, RecordStatus.REJECTED})
 
 
 # -- validation ------------------------------------------------------------------------
@@ -185,7 +185,12 @@ def record_create(
         raise ValidationError({"status": _("Unknown status %(s)r.") % {"s": status}})
     if status == RecordStatus.APPROVED:
         require(actor, "review", teacher)
-    elif status in (RecordStatus.CERTIFIED, RecordStatus.REVOKED, RecordStatus.REJECTED):
+    elif status in (
+        RecordStatus.CERTIFIED,
+        RecordStatus.REVOKED,
+        RecordStatus.REJECTED,
+        RecordStatus.DECLINED,
+    ):
         require(actor, "certify", teacher)
     if source not in RecordSource.values:
         raise ValidationError({"source": _("Unknown source %(s)r.") % {"s": source}})
@@ -277,82 +282,76 @@ def record_delete(*, actor: Any, record: Record, reason: str = "") -> None:
         record.delete()
 
 
-# Workflow transitions: (from statuses, to status, action needed, event, reason required).
-TRANSITIONS: dict[str, tuple[frozenset[str], str, str, Event, bool]] = {
-    "submit": (OWNER_EDITABLE, RecordStatus.SUBMITTED, "change", Event.RECORD_SUBMIT, False),
-    "approve": (
-        frozenset({RecordStatus.SUBMITTED}),
-        RecordStatus.APPROVED,
-        "review",
-        Event.RECORD_APPROVE,
-        False,
-    ),
-    "reject": (
-        frozenset({RecordStatus.SUBMITTED, RecordStatus.APPROVED}),
-        RecordStatus.REJECTED,
-        "review",
-        Event.RECORD_REJECT,
-        True,
-    ),
-    "certify": (
-        frozenset({RecordStatus.SUBMITTED, RecordStatus.APPROVED}),
-        RecordStatus.CERTIFIED,
-        "certify",
-        Event.RECORD_CERTIFY,
-        False,
-    ),
-    "revoke": (
-        frozenset({RecordStatus.CERTIFIED}),
-        RecordStatus.REVOKED,
-        "certify",
-        Event.RECORD_REVOKE,
-        True,
-    ),
-}
+def _check_period_open(record: Record, transition: str) -> None:
+    """A school's period that is signed off or submitted is frozen: its records are not
+    reviewed again until the county returns it (the credit workflow says which periods)."""
+    from xuefen.credits.locks import check_period_open  # the workflow above records
+
+    check_period_open(record, transition)
 
 
 def _transition(*, actor: Any, record: Record, name: str, reason: str) -> Record:
-    sources, target, action, event, needs_reason = TRANSITIONS[name]
-    require(actor, action, record)
-    if needs_reason and not reason.strip():
-        raise ValidationError({"reason": _("Give a reason.")})
+    transition = RECORD_MACHINE[name]
+    require(actor, transition.action, record)
     with transaction.atomic():
         # Judge the locked row, not the caller's copy: two reviewers acting at once cannot
         # both move the same record, and certification freezes what is stored, not what a
         # stale copy says.
         current = _locked(record)
         record.status = current.status
-        if current.status not in sources:
-            raise ValidationError(
-                {
-                    "status": _("A %(status)s record cannot be %(action)s.")
-                    % {
-                        "status": current.get_status_display(),
-                        "action": RecordStatus(target).label,
-                    }
-                }
-            )
+        RECORD_MACHINE.check(name, current.status, reason=reason)
+        if name in ("approve", "reject", "decline", "certify"):
+            _check_period_open(current, name)
         update = ["status", "updated_at"]
-        if target == RecordStatus.CERTIFIED:
+        if transition.target == RecordStatus.CERTIFIED:
             # Checked again under today's rules, then what the record earns today is kept
             # for good (see Record.certified_input).
             _check_certifiable(current)
             current.certified_input = record_frozen_input(current)
             update.append("certified_input")
         old_status = current.status
-        current.status = target
+        current.status = transition.target
         current.save(update_fields=update)
         record.status, record.certified_input = current.status, current.certified_input
         audit_log(
             actor=actor,
-            event=event,
+            event=transition.event,
             target=current,
             node=current.teacher.school,
             old={"status": old_status},
-            new={"status": target},
+            new={"status": transition.target},
             reason=reason,
         )
+        _notify_teacher(current, name, reason)
     return current
+
+
+# What the teacher is told when someone else decides on their record.
+_TOLD = {
+    "approve": _("Your record %(record)s was approved by the school."),
+    "reject": _("Your record %(record)s was returned: %(reason)s"),
+    "decline": _("Your record %(record)s was not recognised: %(reason)s"),
+    "certify": _("Your record %(record)s was certified."),
+    "revoke": _("The certification of your record %(record)s was revoked: %(reason)s"),
+}
+
+
+def _notify_teacher(record: Record, name: str, reason: str) -> None:
+    """Tell the record's teacher of a decision on it, once the transaction commits."""
+    from django.urls import reverse
+
+    from xuefen.inbox.services import notify_on_commit
+
+    if name not in _TOLD or record.teacher.user_id is None:
+        return
+    text = _TOLD[name] % {"record": f"「{record}」", "reason": reason}
+    notify_on_commit(
+        [record.teacher.user_id],
+        event=RECORD_MACHINE[name].event,
+        title=text[:200],
+        body=text,
+        url=reverse("portal:record", args=[record.pk]),
+    )
 
 
 def record_submit(*, actor: Any, record: Record, reason: str = "") -> Record:
@@ -366,8 +365,19 @@ def record_approve(*, actor: Any, record: Record, reason: str = "") -> Record:
 
 
 def record_reject(*, actor: Any, record: Record, reason: str) -> Record:
-    """The school or region returns a record to its teacher, with a reason."""
+    """The school or region returns a record to its teacher, with a reason: the teacher
+    corrects it and submits again."""
     return _transition(actor=actor, record=record, name="reject", reason=reason)
+
+
+def record_withdraw(*, actor: Any, record: Record, reason: str = "") -> Record:
+    """The teacher takes back a submitted record before it is reviewed (back to draft)."""
+    return _transition(actor=actor, record=record, name="withdraw", reason=reason)
+
+
+def record_decline(*, actor: Any, record: Record, reason: str) -> Record:
+    """The school or region refuses a record for good (不予登记), with a reason."""
+    return _transition(actor=actor, record=record, name="decline", reason=reason)
 
 
 def record_certify(*, actor: Any, record: Record, reason: str = "") -> Record:
@@ -375,9 +385,26 @@ def record_certify(*, actor: Any, record: Record, reason: str = "") -> Record:
     return _transition(actor=actor, record=record, name="certify", reason=reason)
 
 
-def record_revoke(*, actor: Any, record: Record, reason: str) -> Record:
-    """The region revokes a certified record (e.g. forged evidence), with a reason."""
-    return _transition(actor=actor, record=record, name="revoke", reason=reason)
+def record_revoke(*, actor: Any, record: Record, reason: str, forgery: bool = False) -> Record:
+    """The region revokes a certified record, with a reason: the only way a certified
+    credit changes. A revocation for forgery (伪造、篡改) also voids the record's credits for
+    good and writes an entry in the teacher's integrity record (诚信档案, 普洱 第二十二条),
+    in the same transaction."""
+    with transaction.atomic():
+        record = _transition(actor=actor, record=record, name="revoke", reason=reason)
+        if forgery:
+            entry = IntegrityEntry.objects.create(
+                teacher_id=record.teacher_id, record=record, reason=reason, created_by=actor
+            )
+            audit_log(
+                actor=actor,
+                event=Event.INTEGRITY_ENTRY,
+                target=entry,
+                node=record.teacher.school,
+                new={"record": record.pk, "teacher": record.teacher_id},
+                reason=reason,
+            )
+    return record
 
 
 # -- evidence --------------------------------------------------------------------------

@@ -33,5 +33,9 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("jobs/", include("xuefen.jobs.urls")),
+    path("records/", include("xuefen.records.urls")),
+    path("review/", include("xuefen.review.urls")),
+    path("credits/", include("xuefen.credits.urls")),
+    path("inbox/", include("xuefen.inbox.urls")),
     path("", include("xuefen.portal.urls")),
 ]

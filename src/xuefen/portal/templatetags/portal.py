@@ -36,6 +36,14 @@ def role_labels(user: object) -> str:
     return " · ".join(labels)
 
 
+@register.simple_tag
+def nav(user: object) -> list:
+    """The navigation links for the user's roles (:mod:`xuefen.portal.nav`)."""
+    from xuefen.portal.nav import nav_links
+
+    return nav_links(user)
+
+
 @register.filter
 def num(value: object) -> str:
     """An engine number as people write it: at most 2 decimals, no trailing zeros

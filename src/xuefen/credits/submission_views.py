@@ -1,0 +1,3 @@
+"""Pages of the credit workflow (filled in by its views)."""
+
+urlpatterns: list = []

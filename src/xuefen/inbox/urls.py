@@ -1,0 +1,5 @@
+"""URLs of :mod:`xuefen.inbox`."""
+
+app_name = "inbox"
+
+urlpatterns: list = []

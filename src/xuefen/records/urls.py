@@ -1,0 +1,5 @@
+"""URLs of :mod:`xuefen.records`."""
+
+app_name = "records"
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""The school's review queue: submitted records to approve, return or refuse."""

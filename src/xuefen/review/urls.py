@@ -1,0 +1,5 @@
+"""URLs of :mod:`xuefen.review`."""
+
+app_name = "review"
+
+urlpatterns: list = []

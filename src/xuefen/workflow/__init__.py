@@ -1,0 +1,1 @@
+"""Workflows: the transition tables every workflow object declares, and recognition windows."""
