@@ -234,6 +234,9 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "xuefen@localhost")
 XUEFEN_PASSWORD_RESET_BY_MAIL = env_bool("XUEFEN_PASSWORD_RESET_BY_MAIL", False)
+# Notifications (xuefen.inbox) are also mailed to users who have an e-mail address when
+# XUEFEN_NOTIFY_BY_MAIL is on; the inbox in the app works either way.
+XUEFEN_NOTIFY_BY_MAIL = env_bool("XUEFEN_NOTIFY_BY_MAIL", False)
 
 # Evidence files larger than this are refused by records.services.evidence_add.
 XUEFEN_EVIDENCE_MAX_BYTES = env_int("XUEFEN_EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
