@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+
+class NotificationQuerySet(models.QuerySet):
+    """Notifications are reached by their user alone, whatever roles anyone holds."""
+
+    def restrict(self, user: Any, action: str = "view") -> NotificationQuerySet:
+        """The user's own notifications (for every action; superusers included: an
+        inbox is private), none for anonymous or inactive users. Makes
+        :func:`xuefen.org.scoping.restrict` and ``get_scoped_or_404`` work on this model."""
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        return self.filter(user=user)
 
 
 class Notification(models.Model):
@@ -27,6 +41,8 @@ class Notification(models.Model):
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     mailed_at = models.DateTimeField(_("mailed at"), null=True, blank=True)
 
+    objects = NotificationQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
@@ -38,3 +54,8 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_unread(self) -> bool:
+        """Not opened yet (nor marked read with "mark all read")."""
+        return self.read_at is None
