@@ -25,6 +25,7 @@ from .access import PortalAccessMixin, home_url, region_nodes, roster_schools
 from .filters import RosterFilterForm
 from .htmx import HtmxListMixin
 from .periods import period_picker
+from .plan import teacher_plan
 from .standings import (
     roster_counts,
     roster_queryset,
@@ -100,10 +101,13 @@ class MyHomeView(PortalAccessMixin, TemplateView):
         teacher = get_scoped_or_404(
             Teacher.objects.select_related("school", "group").filter(user=user), user, "view"
         )
+        context = teacher_context(user, teacher, self.request.GET.get("period"))
         return {
             **super().get_context_data(**kwargs),
-            **teacher_context(user, teacher, self.request.GET.get("period")),
+            **context,
             "own": True,
+            # The next step: what is missing today and the open projects that close it.
+            "plan": teacher_plan(fetched_by=user, teacher=teacher, standing=context["standing"]),
         }
 
 
