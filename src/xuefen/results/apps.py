@@ -16,5 +16,8 @@ class ResultsConfig(AppConfig):
         from xuefen.audit.signals import business_change
 
         from .events import on_business_change
+        from .notices import on_notice_published
 
         business_change.connect(on_business_change, dispatch_uid="results.on_business_change")
+        # A published notice's lines are frozen from the stored results (same transaction).
+        business_change.connect(on_notice_published, dispatch_uid="results.on_notice_published")
