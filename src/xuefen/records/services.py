@@ -9,6 +9,7 @@ records.md has one definition. Results follow through the audit entries' busines
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
@@ -22,7 +23,7 @@ from xuefen.catalog.models import Project
 from xuefen.org.choices import Role
 from xuefen.org.models import Teacher
 from xuefen.org.scoping import can, require, user_grants
-from xuefen.org.services import policy_for
+from xuefen.org.services import binding_in_force, bindings_over, policy_for
 
 from .bounds import validate_field_numbers, validate_record_date
 from .choices import LOCKED_STATUSES, RecordSource, RecordStatus
@@ -44,11 +45,13 @@ RESERVED_KEYS = frozenset({"id", "kind", "date", "level", "approved", "review_st
 # -- validation ------------------------------------------------------------------------
 
 
-def record_validate(record: Record) -> None:
+def record_validate(record: Record, *, bindings: list[Any] | None = None) -> None:
     """Check a (possibly unsaved) record against the engine's vocabulary.
 
     Raises :class:`ValidationError` keyed by the offending field, e.g.
-    ``{"hours": ["Input should be greater than or equal to 0 (got -3)"]}``.
+    ``{"hours": ["Input should be greater than or equal to 0 (got -3)"]}``. ``bindings``:
+    the policy bindings over the record's school when the caller read them already
+    (:func:`xuefen.org.services.bindings_over`; bulk certification checks thousands).
     """
     from xuefen.policy import InputError, record_parser
 
@@ -75,7 +78,10 @@ def record_validate(record: Record) -> None:
         publisher_path = record.project.publisher.path
         if not (school_path.startswith(publisher_path) or publisher_path.startswith(school_path)):
             raise ValidationError({"project": _("The project is not offered to this school.")})
-    binding = policy_for(node=record.teacher.school, day=record.date)
+    if bindings is None:
+        binding = policy_for(node=record.teacher.school, day=record.date)
+    else:
+        binding = binding_in_force(bindings, record.date)
     raw = record_to_engine_dict(record)
     try:
         if binding is None:
@@ -88,10 +94,10 @@ def record_validate(record: Record) -> None:
         raise ValidationError({exc.field or NON_FIELD_ERRORS: [exc.message]}) from None
 
 
-def _check_certifiable(record: Record) -> None:
+def _check_certifiable(record: Record, *, bindings: list[Any] | None = None) -> None:
     """Certification confirms credits: the record must pass today's rules, and a record of
     a project (or institution) that is not approved would confirm nothing."""
-    record_validate(record)
+    record_validate(record, bindings=bindings)
     if record.project_id is not None and not record.project.is_approved:
         raise ValidationError(
             {
@@ -383,6 +389,66 @@ def record_decline(*, actor: Any, record: Record, reason: str) -> Record:
 def record_certify(*, actor: Any, record: Record, reason: str = "") -> Record:
     """The region certifies a record (认定): it counts, and it is locked."""
     return _transition(actor=actor, record=record, name="certify", reason=reason)
+
+
+def records_certify_bulk(
+    *, actor: Any, records: Iterable[Record], reason: str = "", batch_size: int = 500
+) -> list[Record]:
+    """Certify many approved records at once: a school's period certified by the county
+    (:func:`xuefen.credits.submissions.submission_certify`, which holds the period, so the
+    per-record period check does not apply). Each record is checked as
+    :func:`record_certify` checks one (today's rules, an approved project) and its engine
+    input frozen; the rows are written in batches and the audit entries in bulk (results
+    follow their events). The caller locks the rows inside its transaction and passes them
+    with ``teacher__school`` and ``project__institution``/``project__publisher`` joined.
+    If any record is not approved or not certifiable, nothing is written and the
+    :class:`ValidationError` names the records (at most ten)."""
+    from xuefen.audit.services import audit_entry, audit_log_bulk
+
+    records = list(records)
+    if not records:
+        return records
+    schools = {r.teacher.school_id: r.teacher.school for r in records}
+    for school in schools.values():
+        require(actor, "certify", school)
+    bindings = {pk: bindings_over(school) for pk, school in schools.items()}
+    problems: list[str] = []
+    for record in records:
+        try:
+            if record.status != RecordStatus.APPROVED:
+                raise ValidationError({"status": record.get_status_display()})
+            _check_certifiable(record, bindings=bindings[record.teacher.school_id])
+        except ValidationError as exc:
+            messages = "；".join(m for ms in exc.message_dict.values() for m in ms)
+            problems.append(f"{record.teacher.name}「{record}」：{messages}")
+    if problems:
+        shown = problems[:10]
+        if len(problems) > len(shown):
+            shown.append(f"… (+{len(problems) - len(shown)})")
+        raise ValidationError({"records": shown})
+    now = timezone.now()
+    entries = []
+    for record in records:
+        record.certified_input = record_frozen_input(record)
+        record.status = RecordStatus.CERTIFIED
+        record.updated_at = now
+        entries.append(
+            audit_entry(
+                actor=actor,
+                event=Event.RECORD_CERTIFY,
+                target=record,
+                node=schools[record.teacher.school_id],
+                old={"status": RecordStatus.APPROVED},
+                new={"status": RecordStatus.CERTIFIED},
+                reason=reason,
+            )
+        )
+    with transaction.atomic():
+        Record.objects.bulk_update(
+            records, ["status", "certified_input", "updated_at"], batch_size=batch_size
+        )
+        audit_log_bulk(entries)
+    return records
 
 
 def record_revoke(*, actor: Any, record: Record, reason: str, forgery: bool = False) -> Record:
