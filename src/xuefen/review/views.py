@@ -18,7 +18,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 from django.views.generic import TemplateView, View
 
 from xuefen.org.scoping import get_scoped_or_404, restrict
@@ -49,9 +49,9 @@ SERVICES: dict[str, Callable[..., Record]] = {
 }
 # What the reviewer is told once a decision is stored.
 DONE = {
-    APPROVE: gettext_lazy("approved"),
-    RETURN: gettext_lazy("returned to the teacher"),
-    DECLINE: gettext_lazy("refused"),
+    APPROVE: pgettext_lazy("review done", "approved"),
+    RETURN: pgettext_lazy("review done", "returned to the teacher"),
+    DECLINE: pgettext_lazy("review done", "refused"),
 }
 
 
