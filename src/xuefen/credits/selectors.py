@@ -353,6 +353,8 @@ def notice_panel(
     from .notices import pending_review_count
 
     history = period_notices(fetched_by=fetched_by, school=school, period=period)
+    for item in history:
+        item.color = NOTICE_COLORS.get(item.status, "gray")  # type: ignore[attr-defined]
     live = [n for n in history if n.status in (NoticeStatus.OPEN, NoticeStatus.CLOSED)]
     notice = live[0] if live else (history[0] if history else None)
     can_review = can(fetched_by, "review", school)
