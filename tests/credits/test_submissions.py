@@ -260,6 +260,10 @@ def test_submit_refused_out_of_scope_and_out_of_window(people, period, on) -> No
         submission_submit(actor=people.school_admin_b, submission=submission)
     with pytest.raises(PermissionDenied):
         submission_submit(actor=people.teacher_a.user, submission=submission)
+    with pytest.raises(PermissionDenied):  # the county does not submit for the school
+        submission_submit(actor=people.county_admin, submission=submission)
+    with pytest.raises(PermissionDenied):
+        submission_withdraw(actor=people.county_admin, submission=submission, reason="x")
     on(dt.date(2024, 1, 2))
     with pytest.raises(ValidationError) as exc:
         submission_submit(actor=people.school_admin_a, submission=submission)

@@ -46,14 +46,16 @@ def submission_get(*, fetched_by: Any, pk: int) -> Submission:
 def submission_actions(*, user: Any, submission: Submission) -> list[Any]:
     """The transitions ``user`` may take on ``submission`` now (state and right; the
     window is judged when the button is pressed, and the page shows it)."""
-    from .submissions import may_certify
+    from .submissions import may_act_for_school, may_certify
 
     actions = []
     for transition in SUBMISSION_MACHINE.available(submission.status):
         if transition.action == "certify":
             allowed = can(user, "certify", submission) and may_certify(user, submission.school)
         else:
-            allowed = can(user, transition.action, submission)
+            allowed = can(user, transition.action, submission) and may_act_for_school(
+                user, submission.school
+            )
         if allowed:
             actions.append(transition)
     return actions

@@ -85,6 +85,23 @@ def may_certify(actor: Any, school: OrgNode, *, region: OrgNode | None = None) -
     )
 
 
+def may_act_for_school(actor: Any, school: OrgNode) -> bool:
+    """Whether ``actor`` is the school's own staff (administrator or principal at the
+    school), or a superuser: submitting and withdrawing are the school's acts, not the
+    county's, though the county may review the school's records."""
+    if actor is None or not actor.is_authenticated or not actor.is_active:
+        return False
+    return actor.is_superuser or any(
+        g.role in SCHOOL_STAFF and school.path.startswith(g.path) for g in user_grants(actor)
+    )
+
+
+def _require_school(actor: Any, submission: Submission, name: str) -> None:
+    require(actor, SUBMISSION_MACHINE[name].action, submission)
+    if not may_act_for_school(actor, submission.school):
+        raise PermissionDenied("only the school's own staff submit or withdraw its period")
+
+
 def _require_certifier(actor: Any, submission: Submission) -> None:
     require(actor, "certify", submission)
     if not may_certify(actor, submission.school):
@@ -285,7 +302,7 @@ def submission_sign(
 def submission_submit(*, actor: Any, submission: Submission, reason: str = "") -> Submission:
     """The school submits its signed period to the certifying office (recognition
     window). The county's (or city's) administrators are told."""
-    require(actor, SUBMISSION_MACHINE["submit"].action, submission)
+    _require_school(actor, submission, "submit")
     with transaction.atomic():
         current, _old = _transition(
             actor=actor,
@@ -313,7 +330,7 @@ def submission_submit(*, actor: Any, submission: Submission, reason: str = "") -
 def submission_withdraw(*, actor: Any, submission: Submission, reason: str) -> Submission:
     """The school takes back a sign-off it has not submitted (a reason is required): the
     period's records may be reviewed again."""
-    require(actor, SUBMISSION_MACHINE["withdraw"].action, submission)
+    _require_school(actor, submission, "withdraw")
     with transaction.atomic():
         current, _old = _transition(
             actor=actor,
