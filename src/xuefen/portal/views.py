@@ -18,7 +18,10 @@ from xuefen.org.models import OrgNode, Teacher
 from xuefen.org.scoping import get_scoped_or_404, restrict, user_grants
 from xuefen.org.services import display_id_number
 from xuefen.records.choices import STATUS_COLORS
+from xuefen.records.kinds import record_display
 from xuefen.records.models import Record
+from xuefen.records.selectors import evidence_of
+from xuefen.records.views import may_edit
 from xuefen.results.selectors import stale_count, teacher_standing
 
 from .access import PortalAccessMixin, home_url, region_nodes, roster_schools
@@ -150,8 +153,9 @@ class RecordDetailView(PortalAccessMixin, TemplateView):
             "verdict": standing.records.get(str(record.pk)),
             "pending": standing.pending_records.get(str(record.pk)),
             "status_color": STATUS_COLORS.get(record.status, "gray"),
-            "fields": sorted((record.fields or {}).items()),
-            "evidence": list(record.evidence.all()),
+            "fields": record_display(record),
+            "evidence": evidence_of(fetched_by=user, record=record),
+            "may_edit": may_edit(user, record),
             "teacher_link": restrict(Teacher, user, "view").filter(pk=record.teacher_id).exists(),
         }
 

@@ -476,32 +476,43 @@ def record_revoke(*, actor: Any, record: Record, reason: str, forgery: bool = Fa
 # -- evidence --------------------------------------------------------------------------
 
 
-def evidence_add(*, actor: Any, record: Record, file: Any, name: str = "") -> Evidence:
-    """Attach a file to a record that is not locked."""
-    from django.conf import settings
+def evidence_add(*, actor: Any, record: Record, file: Any, name: str | None = None) -> Evidence:
+    """Attach a file to a record that is not locked (by whoever may change the record).
 
-    size = getattr(file, "size", 0) or 0
-    if size > settings.XUEFEN_EVIDENCE_MAX_BYTES:
-        raise ValidationError(
-            {
-                "file": _("The file is larger than %(mb)d MB.")
-                % {"mb": settings.XUEFEN_EVIDENCE_MAX_BYTES // (1024 * 1024)}
-            }
-        )
-    display = (name or getattr(file, "name", "") or "evidence").strip()[:200]
+    The file is checked by its content (:mod:`.evidence`: PDF, JPEG, PNG, Office
+    documents, at most ``XUEFEN_EVIDENCE_MAX_BYTES``) and stored under a generated name
+    with the detected type's extension; ``name`` (default: the upload's) is kept for
+    display only and may not carry a folder path.
+    """
+    from .evidence import check_upload, stored_name
+
     with transaction.atomic():
         record = _locked(record)
         _require_editable(actor, record, "change")
-        evidence = Evidence(record=record, name=display, size=size, uploaded_by=actor)
-        evidence.file.save(display, file, save=False)
-        evidence.save()
-        audit_log(
-            actor=actor,
-            event=Event.EVIDENCE_ADD,
-            target=evidence,
-            node=record.teacher.school,
-            new={"record": record.pk, "name": display, "size": size},
+        checked = check_upload(file, name)
+        evidence = Evidence(
+            record=record, name=checked.display_name, size=checked.size, uploaded_by=actor
         )
+        evidence.file.save(stored_name(checked), file, save=False)
+        # A failed write must not leave the file behind.
+        stored, storage = evidence.file.name, evidence.file.storage
+        try:
+            evidence.save()
+            audit_log(
+                actor=actor,
+                event=Event.EVIDENCE_ADD,
+                target=evidence,
+                node=record.teacher.school,
+                new={
+                    "record": record.pk,
+                    "name": checked.display_name,
+                    "size": checked.size,
+                    "type": checked.file_type,
+                },
+            )
+        except Exception:
+            storage.delete(stored)
+            raise
     return evidence
 
 
