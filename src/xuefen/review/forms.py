@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from xuefen.records.choices import RecordStatus
 
-# Decision → the records service it calls.
-APPROVE, RETURN, DECLINE = "approve", "reject", "decline"
+from .services import APPROVE, DECLINE, RETURN
+
 DECISIONS = [
     (APPROVE, _("Approve")),
     (RETURN, _("Return for correction")),

@@ -1,15 +1,15 @@
 """The review pages: the queue, one record's decision, and the batch approval.
 
-Each decision calls exactly one records service (``record_approve``, ``record_reject`` =
-return, ``record_decline`` = refuse); the services lock the row and re-check its state, so
-of two reviewers acting on one record at once exactly one wins, and the other is told what
+A decision calls :func:`xuefen.review.services.review_decide` (approve, return =
+``record_reject``, refuse = ``record_decline``, on the status the page showed), the batch
+``record_approve`` per record; both lock the row and re-check its state, so of two
+reviewers acting on one record at once exactly one wins, and the other is told what
 happened meanwhile, with their reason still in the form. Out of the user's reach is a 404;
 a user who reviews nothing at all (a teacher) gets 403.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -26,10 +26,10 @@ from xuefen.portal.access import PortalAccessMixin
 from xuefen.portal.htmx import HtmxListMixin, is_htmx
 from xuefen.records.choices import RecordStatus
 from xuefen.records.models import Record
-from xuefen.records.services import record_approve, record_decline, record_reject
+from xuefen.records.services import record_approve
 
 from .filters import QueueFilterForm
-from .forms import APPROVE, DECLINE, RETURN, BatchApproveForm, DecisionForm, safe_next
+from .forms import BatchApproveForm, DecisionForm, safe_next
 from .selectors import (
     may_review,
     queue_rows,
@@ -38,15 +38,11 @@ from .selectors import (
     review_queue,
     review_schools,
 )
+from .services import APPROVE, DECLINE, RETURN, HandledMeanwhile, review_decide
 
 # Records per queue page.
 QUEUE_PAGE_SIZE = 50
 
-SERVICES: dict[str, Callable[..., Record]] = {
-    APPROVE: record_approve,
-    RETURN: record_reject,
-    DECLINE: record_decline,
-}
 # What the reviewer is told once a decision is stored.
 DONE = {
     APPROVE: pgettext_lazy("review done", "approved"),
@@ -71,13 +67,6 @@ def _record_for_review(user: Any, pk: int) -> Record:
         "review",
         pk=pk,
     )
-
-
-def handled_meanwhile(record: Record) -> str:
-    """What a reviewer who came too late is told."""
-    return _("Already handled by another reviewer: it is now %(status)s.") % {
-        "status": record.get_status_display()
-    }
 
 
 def error_messages(exc: ValidationError) -> list[str]:
@@ -143,19 +132,22 @@ class ReviewRecordView(ReviewAccessMixin, View):
         next_url = safe_next(request.POST.get("next"), host=request.get_host())
         if form.is_valid():
             decision = form.cleaned_data["decision"]
-            seen = form.cleaned_data["seen"]
             try:
-                SERVICES[decision](actor=user, record=record, reason=form.cleaned_data["reason"])
+                review_decide(
+                    actor=user,
+                    record=record,
+                    decision=decision,
+                    reason=form.cleaned_data["reason"],
+                    seen=form.cleaned_data["seen"] or None,
+                )
             except PermissionDenied:
                 raise Http404("out of reach") from None
+            except HandledMeanwhile as exc:
+                record.status = exc.record.status
+                form.add_error(None, error_messages(exc))
             except ValidationError as exc:
-                current = Record.objects.only("status").get(pk=record.pk)
-                record.status = current.status
-                if seen and current.status != seen:
-                    form.add_error(None, handled_meanwhile(record))
-                else:
-                    for line in error_messages(exc):
-                        form.add_error(None, line)
+                for line in error_messages(exc):
+                    form.add_error(None, line)
             else:
                 record = _record_for_review(user, pk)
                 done = _("%(record)s (%(teacher)s): %(done)s.") % {
