@@ -45,12 +45,16 @@ class Selection(models.TextChoices):
 class ApprovalStatus(models.TextChoices):
     """Approval state of a project. Colours for badges are in :data:`APPROVAL_COLORS`."""
 
+    # An institution's project being written: nobody but the institution sees it as
+    # offered, and it goes to the region only when sent for approval.
+    DRAFT = "draft", _("Draft")
     PENDING = "pending", _("Pending approval")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
 
 
 APPROVAL_COLORS = {
+    ApprovalStatus.DRAFT: "gray",
     ApprovalStatus.PENDING: "orange",
     ApprovalStatus.APPROVED: "green",
     ApprovalStatus.REJECTED: "red",

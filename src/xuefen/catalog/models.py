@@ -181,7 +181,11 @@ class Project(ScopedModel):
         """See :func:`_catalog_scope`."""
         if grant.role == Role.INSTITUTION and action not in ("view", "change"):
             return None
-        return _catalog_scope(cls, "publisher__path", grant, action)
+        reach = _catalog_scope(cls, "publisher__path", grant, action)
+        if reach is not None and grant.role == Role.TEACHER:
+            # An institution's draft is not offered to anyone yet.
+            reach &= ~Q(approval_status=ApprovalStatus.DRAFT)
+        return reach
 
     @property
     def is_approved(self) -> bool:

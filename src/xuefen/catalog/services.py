@@ -7,21 +7,24 @@ first, one transaction, one audit entry, notification on commit.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xuefen.audit.choices import Event
 from xuefen.audit.services import audit_log, audited_update, snapshot
+from xuefen.org.choices import Role
 from xuefen.org.models import OrgNode
-from xuefen.org.scoping import require
+from xuefen.org.scoping import Grant, require, user_grants
 
 from .choices import ApprovalStatus
 from .models import Institution, Project
+from .workflow import INSTITUTION_EDITABLE, PROJECT_MACHINE
 
 INSTITUTION_FIELDS = ("name", "code", "node", "contact", "approved", "approved_by", "approved_at")
 PROJECT_FIELDS = (
@@ -205,9 +208,22 @@ def project_create(
     description: str = "",
     reason: str = "",
 ) -> Project:
-    """Publish a training project (pending approval) at ``publisher``."""
-    require(actor, "change", publisher)
+    """Publish a training project (pending approval) at ``publisher``.
+
+    A training institution writes its own projects as drafts (``submit`` sends them for
+    approval), published by the region where it holds its role: the training office that
+    approves them.
+    """
+    grant = _institution_grant(actor, institution)
+    if grant is not None:
+        if publisher.path != grant.path:
+            raise ValidationError(
+                {"publisher": _("An institution publishes at the region that approves it.")}
+            )
+    else:
+        require(actor, "change", publisher)
     project = Project(
+        approval_status=ApprovalStatus.DRAFT if grant is not None else ApprovalStatus.PENDING,
         publisher=publisher,
         name=name.strip(),
         code=code.strip(),
@@ -256,10 +272,89 @@ def project_update(*, actor: Any, project: Project, reason: str = "", **changes:
         fields=PROJECT_FIELDS,
         changes=changes,
         node=lambda p: p.publisher,
-        check=lambda p: require(actor, "change", p),
+        check=lambda p: _require_project_editable(actor, p, changes),
         clean=_clean_project,
         reason=reason,
     )
+
+
+def _institution_grant(actor: Any, institution: Institution | None) -> Grant | None:
+    """The actor's institution role for ``institution`` (None: not acting as it)."""
+    if institution is None or actor is None or not actor.is_authenticated:
+        return None
+    for grant in user_grants(actor):
+        if grant.role == Role.INSTITUTION and grant.institution_id == institution.pk:
+            return grant
+    return None
+
+
+def _acts_as_institution(actor: Any, project: Project) -> bool:
+    return project.institution_id is not None and any(
+        g.role == Role.INSTITUTION and g.institution_id == project.institution_id
+        for g in user_grants(actor)
+    )
+
+
+def _require_project_editable(actor: Any, project: Project, changes: dict[str, Any]) -> None:
+    """Staff of the publishing region edit any project; an institution edits its own
+    drafts and the projects returned to it, and never moves them to another institution."""
+    require(actor, "change", project)
+    if actor.is_superuser or not _acts_as_institution(actor, project):
+        return
+    if "institution" in changes and changes["institution"] != project.institution:
+        raise ValidationError({"institution": _("This field cannot be changed here.")})
+    if project.approval_status not in INSTITUTION_EDITABLE:
+        raise ValidationError(
+            {
+                "approval_status": _(
+                    "The project is %(state)s: only drafts and rejected projects can be "
+                    "edited by the institution."
+                )
+                % {"state": project.get_approval_status_display()}
+            }
+        )
+
+
+def project_submit(*, actor: Any, project: Project, reason: str = "") -> Project:
+    """The institution sends its draft (or a rejected project, corrected) to the region's
+    training office for approval; the office's administrators are told."""
+    from django.urls import reverse
+
+    from xuefen.inbox.recipients import users_with_roles
+    from xuefen.inbox.services import notify_on_commit
+
+    def check(current: Project) -> None:
+        require(actor, PROJECT_MACHINE["submit"].action, current)
+        PROJECT_MACHINE.check("submit", current.approval_status, reason=reason)
+
+    with transaction.atomic():
+        project = audited_update(
+            project,
+            actor=actor,
+            event=Event.PROJECT_SUBMIT,
+            fields=PROJECT_FIELDS,
+            changes={"approval_status": ApprovalStatus.PENDING},
+            node=lambda p: p.publisher,
+            check=check,
+            clean=_clean_project,  # still computable under the policy in force
+            reason=reason,
+        )
+        admins = users_with_roles(
+            project.publisher, [Role.COUNTY_ADMIN, Role.CITY_ADMIN, Role.PROVINCE_ADMIN]
+        )
+        title = _("Project sent for approval: %(project)s") % {"project": project.name}
+        notify_on_commit(
+            admins,
+            event=Event.PROJECT_SUBMIT,
+            title=title,
+            body=_("%(institution)s asks for the approval of 「%(project)s」.")
+            % {
+                "institution": project.institution.name if project.institution else "",
+                "project": project.name,
+            },
+            url=reverse("catalog:approvals"),
+        )
+    return project
 
 
 def _set_project_approval(*, actor: Any, project: Project, status: str, reason: str) -> Project:
@@ -272,6 +367,12 @@ def _set_project_approval(*, actor: Any, project: Project, status: str, reason: 
                     % {"state": ApprovalStatus(status).label}
                 }
             )
+        # A draft has not been sent: the institution is still writing it.
+        PROJECT_MACHINE.check(
+            "approve" if status == ApprovalStatus.APPROVED else "reject",
+            current.approval_status,
+            reason=reason,
+        )
 
     approved = status == ApprovalStatus.APPROVED
     return audited_update(
@@ -304,3 +405,168 @@ def project_reject(*, actor: Any, project: Project, reason: str) -> Project:
     return _set_project_approval(
         actor=actor, project=project, status=ApprovalStatus.REJECTED, reason=reason
     )
+
+
+# -- results registered by the institution -------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    """One participant of a results table: the teacher (as the form resolved the name),
+    the hours attended (None: the project's) and the score (None: none given)."""
+
+    teacher: Any
+    hours: Decimal | None = None
+    score: Decimal | None = None
+    number: int = 0  # the row as the page numbers it (0: its place in the list)
+
+
+class RowErrors(ValidationError):
+    """The problems of a results table, by row (numbered from 1) and field, so the page
+    shows each where it was typed. Nothing of the table was written."""
+
+    def __init__(self, rows: dict[int, dict[str, list[str]]]):
+        self.rows = rows
+        super().__init__(
+            [
+                _("Row %(row)s: %(message)s") % {"row": row, "message": message}
+                for row, fields in sorted(rows.items())
+                for messages in fields.values()
+                for message in messages
+            ]
+        )
+
+
+def results_register(
+    *,
+    actor: Any,
+    project: Project,
+    date: dt.date,
+    rows: list[ResultRow],
+    reason: str = "",
+) -> list[Any]:
+    """The institution registers the results (hours, score) of its participants in an
+    approved project: one ``training`` record per row, ``submitted`` so each teacher's
+    school reviews it, entered by the institution (source ``institution``).
+
+    Every row is checked as a record (``records.services.record_create``: the engine's
+    vocabulary and the policy in force, the project offered to the teacher's school) and
+    the table is written in one transaction: all rows or none. A teacher who already has
+    a record of the project, or appears twice in the table, is refused with the row named
+    — registering a table again never counts anyone twice. The project row is locked, so
+    two registrations of the same project run one after the other.
+    """
+    # The workflow above the catalog: records of projects are written by the records app.
+    from xuefen.inbox.recipients import users_with_roles
+    from xuefen.inbox.services import notify_on_commit
+    from xuefen.records.choices import RecordSource, RecordStatus
+    from xuefen.records.models import Record
+    from xuefen.records.services import record_create
+
+    with transaction.atomic():
+        current = (
+            Project.objects.select_for_update(of=("self",))
+            .select_related("institution", "publisher")
+            .get(pk=project.pk)
+        )
+        require(actor, "change", current)
+        if not current.is_approved:
+            raise ValidationError(
+                {
+                    "project": _("%(reason)s: no results can be registered.")
+                    % {"reason": current.unapproved_reason()}
+                }
+            )
+        if not rows:
+            raise ValidationError({NON_FIELD_ERRORS: [_("Enter at least one participant.")]})
+        teacher_ids = [r.teacher.pk for r in rows if r.teacher is not None]
+        registered = set(
+            Record.objects.filter(project=current, teacher_id__in=teacher_ids).values_list(
+                "teacher_id", flat=True
+            )
+        )
+        errors: dict[int, dict[str, list[str]]] = {}
+        seen: dict[int, int] = {}
+        created = []
+        for place, row in enumerate(rows, start=1):
+            number = row.number or place
+            teacher = row.teacher
+            if teacher is None:
+                errors[number] = {"teacher": [_("Unknown teacher.")]}
+                continue
+            if teacher.pk in seen:
+                errors[number] = {
+                    "teacher": [
+                        _("%(name)s is already in row %(row)s.")
+                        % {"name": teacher.name, "row": seen[teacher.pk]}
+                    ]
+                }
+                continue
+            seen[teacher.pk] = number
+            if teacher.pk in registered:
+                errors[number] = {
+                    "teacher": [
+                        _("%(name)s already has a record of this project: not registered again.")
+                        % {"name": teacher.name}
+                    ]
+                }
+                continue
+            fields: dict[str, Any] = {}
+            if row.hours is not None:
+                fields["hours"] = float(row.hours)
+                if current.days is not None:
+                    fields["days"] = None  # the hours attended replace the project's days
+            if row.score is not None:
+                fields["score"] = float(row.score)
+            try:
+                with transaction.atomic():
+                    created.append(
+                        record_create(
+                            actor=actor,
+                            teacher=teacher,
+                            kind="training",
+                            date=date,
+                            fields=fields,
+                            project=current,
+                            source=RecordSource.INSTITUTION,
+                            status=RecordStatus.SUBMITTED,
+                            reason=reason,
+                        )
+                    )
+            except ValidationError as exc:
+                errors[number] = (
+                    exc.message_dict
+                    if hasattr(exc, "error_dict")
+                    else {NON_FIELD_ERRORS: exc.messages}
+                )
+            except PermissionDenied:
+                errors[number] = {"teacher": [_("The project is not offered to this teacher.")]}
+        if errors:
+            raise RowErrors(errors)  # the records written above roll back with it
+        audit_log(
+            actor=actor,
+            event=Event.RESULTS_REGISTER,
+            target=current,
+            node=current.publisher,
+            new={
+                "date": date.isoformat(),
+                "records": [r.pk for r in created],
+                "teachers": [r.teacher_id for r in created],
+            },
+            reason=reason,
+        )
+        schools = {r.teacher.school_id: r.teacher.school for r in created}
+        for school in schools.values():
+            count = sum(1 for r in created if r.teacher.school_id == school.pk)
+            notify_on_commit(
+                users_with_roles(school, [Role.SCHOOL_ADMIN]),
+                event=Event.RESULTS_REGISTER,
+                title=_("%(institution)s registered %(n)s results to review")
+                % {
+                    "institution": current.institution.name if current.institution else "",
+                    "n": count,
+                },
+                body=_("Project 「%(project)s」: %(n)s records of your teachers await review.")
+                % {"project": current.name, "n": count},
+            )
+    return created
