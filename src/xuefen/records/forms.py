@@ -193,6 +193,8 @@ class MultipleFileField(forms.FileField):
     def clean(self, data: Any, initial: Any = None) -> list[Any]:
         single = super().clean
         if isinstance(data, list | tuple):
+            if not data:
+                return [single(None, initial)]  # "this field is required"
             return [single(d, initial) for d in data]
         return [single(data, initial)]
 
