@@ -37,5 +37,6 @@ urlpatterns = [
     path("review/", include("xuefen.review.urls")),
     path("credits/", include("xuefen.credits.urls")),
     path("inbox/", include("xuefen.inbox.urls")),
+    path("catalog/", include("xuefen.catalog.urls")),
     path("", include("xuefen.portal.urls")),
 ]
