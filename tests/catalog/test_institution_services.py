@@ -119,8 +119,15 @@ def test_a_draft_cannot_be_approved_before_it_is_sent(people: Any) -> None:
     assert events(project) == ["project.create", "project.submit", "project.approve"]
 
 
-def test_rejected_project_is_corrected_and_sent_again(people: Any) -> None:
+def test_rejected_project_is_corrected_and_sent_again(
+    people: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     project = draft(people)
+    project_submit(actor=people.institution_user, project=project)
+    with django_capture_on_commit_callbacks(execute=True):
+        project_reject(actor=people.county_admin, project=project, reason="学时不足")
+    told = Notification.objects.get(event="project.reject")
+    assert told.user_id == people.institution_user.pk and "学时不足" in told.body
     project_submit(actor=people.institution_user, project=project)
     with pytest.raises(PermissionDenied):
         project_update(actor=people.county_y_admin, project=project, hours=20)
@@ -137,6 +144,8 @@ def test_rejected_project_is_corrected_and_sent_again(people: Any) -> None:
     assert project.hours == 40 and project.approval_status == ApprovalStatus.PENDING
     assert events(project) == [
         "project.create",
+        "project.submit",
+        "project.reject",
         "project.submit",
         "project.reject",
         "project.update",

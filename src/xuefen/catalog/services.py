@@ -375,19 +375,48 @@ def _set_project_approval(*, actor: Any, project: Project, status: str, reason: 
         )
 
     approved = status == ApprovalStatus.APPROVED
-    return audited_update(
-        project,
-        actor=actor,
-        event=Event.PROJECT_APPROVE if approved else Event.PROJECT_REJECT,
-        fields=PROJECT_FIELDS,
-        changes={
-            "approval_status": status,
-            "approved_by": actor if approved else None,
-            "approved_at": timezone.now() if approved else None,
-        },
-        node=lambda p: p.publisher,
-        check=check,
-        reason=reason,
+    event = Event.PROJECT_APPROVE if approved else Event.PROJECT_REJECT
+    with transaction.atomic():
+        project = audited_update(
+            project,
+            actor=actor,
+            event=event,
+            fields=PROJECT_FIELDS,
+            changes={
+                "approval_status": status,
+                "approved_by": actor if approved else None,
+                "approved_at": timezone.now() if approved else None,
+            },
+            node=lambda p: p.publisher,
+            check=check,
+            reason=reason,
+        )
+        _notify_institution(project, event, reason)
+    return project
+
+
+def _notify_institution(project: Project, event: str, reason: str) -> None:
+    """Tell the institution's users of the region's decision on their project, with the
+    reason (a rejected project is corrected and sent again)."""
+    from django.urls import reverse
+
+    from xuefen.inbox.services import notify_on_commit
+    from xuefen.org.models import RoleAssignment
+
+    if project.institution_id is None:
+        return
+    users = RoleAssignment.objects.filter(
+        role=Role.INSTITUTION, institution_id=project.institution_id, user__is_active=True
+    ).values_list("user_id", flat=True)
+    if event == Event.PROJECT_APPROVE:
+        text = _("Your project 「%(project)s」 was approved.") % {"project": project.name}
+    else:
+        text = _("Your project 「%(project)s」 was not approved: %(reason)s") % {
+            "project": project.name,
+            "reason": reason,
+        }
+    notify_on_commit(
+        list(users), event=event, title=text, body=text, url=reverse("portal:institution")
     )
 
 
