@@ -69,7 +69,15 @@ def _form_field(kind: str, spec: FieldSpec, *, required: bool) -> forms.Field:
     return forms.CharField(max_length=spec.max_length or 200, **common)
 
 
-class RecordForm(forms.Form):
+class _Form(forms.Form):
+    """Labels without Django's ASCII colon (the Chinese layout puts labels above)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class RecordForm(_Form):
     """The form of one kind: date, level and project where the kind has them, then the
     kind's own fields. ``to_service()`` gives the arguments of ``record_create`` /
     ``record_update``."""
@@ -165,7 +173,7 @@ def _no_projects() -> QuerySet:
     return Project.objects.none()
 
 
-class KindForm(forms.Form):
+class KindForm(_Form):
     """The kind chosen on the first step of declaring."""
 
     kind = forms.ChoiceField(label=_("Kind"))
@@ -203,7 +211,7 @@ class MultipleFileField(forms.FileField):
 ACCEPT = ".pdf,.jpg,.jpeg,.png,.doc,.docx,.xls,.xlsx,.ppt,.pptx"
 
 
-class EvidenceUploadForm(forms.Form):
+class EvidenceUploadForm(_Form):
     """One or more files to attach (each checked by its content in the service)."""
 
     files = MultipleFileField(
@@ -213,7 +221,7 @@ class EvidenceUploadForm(forms.Form):
     )
 
 
-class TeacherPickForm(forms.Form):
+class TeacherPickForm(_Form):
     """Staff declaring for a teacher of their school: which teacher."""
 
     teacher = forms.ModelChoiceField(label=_("Teacher"), queryset=None)
