@@ -172,7 +172,7 @@ def test_sign_refused_when_records_changed_since_the_notice(people, period, appr
     record_reject(actor=people.school_admin_a, record=approved[1], reason="证书不清")
     with pytest.raises(ValidationError) as exc:
         submission_sign(actor=people.principal_a, school=people.school_a, period=period)
-    assert "publish the notice again" in exc.value.message_dict["notice"][0]
+    assert "重新发布公示" in exc.value.message_dict["notice"][0]
 
 
 def test_sign_refused_while_a_record_awaits_review(people, period, approved, on) -> None:
@@ -204,7 +204,7 @@ def test_one_holding_submission_per_period(people, period, on) -> None:
     signed(people, period)
     with pytest.raises(ValidationError) as exc:
         submission_sign(actor=people.principal_a, school=people.school_a, period=period)
-    assert "already signed off" in exc.value.messages[0]
+    assert "已签字确认" in exc.value.messages[0]
     assert Submission.objects.count() == 1
 
 
