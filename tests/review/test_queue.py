@@ -39,7 +39,7 @@ def test_row_shows_teacher_kind_date_name_hours_files_status(
     assert "培训项目" in html  # the kind's Chinese label, never "training"
     assert "2023-03-10" in html
     assert "信息技术应用能力提升" in html
-    assert '<td class="num">24</td>' in html
+    assert '<td class="num q-hours">24<span class="unit-sm"> 学时</span></td>' in html
     assert "2 个文件" in html and "结业证书.pdf" in html and "现场照片.jpg" in html
     assert "已提交" in html  # the status badge
     assert f'value="{record.pk}" form="batch-form"' in html

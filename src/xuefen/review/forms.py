@@ -9,15 +9,16 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from xuefen.records.choices import RecordStatus
 
 from .services import APPROVE, DECLINE, RETURN
 
 DECISIONS = [
-    (APPROVE, _("Approve")),
-    (RETURN, _("Return for correction")),
-    (DECLINE, _("Refuse (not recognised)")),
+    (APPROVE, pgettext_lazy("review decision", "Approve")),
+    (RETURN, pgettext_lazy("review decision", "Return for correction")),
+    (DECLINE, pgettext_lazy("review decision", "Refuse (not recognised)")),
 ]
 # Most records one batch approves (a page holds fewer).
 BATCH_MAX = 200

@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext_lazy
 from django.views.generic import TemplateView, View
@@ -31,6 +32,7 @@ from xuefen.records.services import record_approve
 from .filters import QueueFilterForm
 from .forms import BatchApproveForm, DecisionForm, safe_next
 from .selectors import (
+    SORT_DATE,
     may_review,
     queue_rows,
     record_title,
@@ -95,7 +97,12 @@ class QueueView(ReviewAccessMixin, HtmxListMixin, TemplateView):
             if raw.isdigit() and len(raw) < 19:
                 school = schools.filter(pk=int(raw)).first()
         groups = review_groups(fetched_by=user, school=school) if school is not None else None
-        form = QueueFilterForm(self.request.GET or None, schools=schools, groups=groups)
+        # Always bound, with the defaults filled in, so the selects show what is applied
+        # (an unbound status select would show its first choice, 草稿, and send it back).
+        data = self.request.GET.copy()
+        data.setdefault("status", RecordStatus.SUBMITTED)
+        data.setdefault("sort", SORT_DATE)
+        form = QueueFilterForm(data, schools=schools, groups=groups)
         filters = form.filters()
         records = review_queue(fetched_by=user, filters=filters)
         page = Paginator(records, QUEUE_PAGE_SIZE).get_page(self.request.GET.get("page"))
@@ -110,6 +117,7 @@ class QueueView(ReviewAccessMixin, HtmxListMixin, TemplateView):
             "next": self.request.get_full_path(),
             "oob": is_htmx(self.request),
             "row_htmx": True,
+            "uid": get_random_string(6),
         }
 
 
@@ -184,6 +192,7 @@ class ReviewRecordView(ReviewAccessMixin, View):
                     "next": next_url,
                     "done": done,
                     "row_htmx": True,
+                    "uid": get_random_string(6),
                 },
             )
         (row,) = queue_rows([record])
@@ -200,6 +209,7 @@ class ReviewRecordView(ReviewAccessMixin, View):
                 "decision_form": form,
                 "next": next_url,
                 "done": done,
+                "uid": "page",
             },
         )
 
