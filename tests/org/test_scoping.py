@@ -98,10 +98,10 @@ def world(people, make_record):
     objs["record_b"] = make_record(p.teacher_b)
     objs["record_c"] = make_record(p.teacher_c)
     objs["evidence_a"] = evidence_add(
-        actor=p.root, record=objs["record_a"], file=SimpleUploadedFile("证书.pdf", b"%PDF a")
+        actor=p.root, record=objs["record_a"], file=SimpleUploadedFile("证书.pdf", b"%PDF-1.4 a")
     )
     objs["evidence_b"] = evidence_add(
-        actor=p.root, record=objs["record_b"], file=SimpleUploadedFile("证书.pdf", b"%PDF b")
+        actor=p.root, record=objs["record_b"], file=SimpleUploadedFile("证书.pdf", b"%PDF-1.4 b")
     )
     recompute([p.teacher_a.pk, p.teacher_b.pk, p.teacher_c.pk], as_of=dt.date(2023, 12, 31))
     objs["result_a"] = TeacherResult.objects.get(teacher=p.teacher_a)
