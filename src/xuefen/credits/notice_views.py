@@ -73,7 +73,7 @@ class PublishForm(forms.Form):
         label=gettext_lazy("Note to the teachers"),
         required=False,
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 28}),
     )
 
 
@@ -81,7 +81,9 @@ class ReasonForm(forms.Form):
     """A reason (withdrawing a notice)."""
 
     reason = forms.CharField(
-        label=gettext_lazy("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        label=gettext_lazy("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 28}),
     )
 
 
@@ -91,7 +93,7 @@ class ObjectionForm(forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("What is wrong with your line?"),
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 28}),
     )
 
 
@@ -99,7 +101,9 @@ class AnswerForm(forms.Form):
     """The school's answer to an objection."""
 
     answer = forms.CharField(
-        label=gettext_lazy("Answer"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        label=gettext_lazy("Answer"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 28}),
     )
 
 
