@@ -32,12 +32,14 @@ NAV_LINKS: tuple[NavLink, ...] = (
     NavLink("credits:school", _("Notice and submission"), SCHOOL | {Role.TEACHER}),
     NavLink("credits:county", _("Certification"), REGION),
     NavLink("portal:institution", _("Projects"), frozenset({Role.INSTITUTION})),
+    NavLink("catalog:approvals", _("Project approval"), REGION),
     NavLink("inbox:list", _("Messages"), None),
 )
 
 
 def nav_links(user: Any) -> list[dict[str, Any]]:
-    """``[{"url", "label", "name"}]`` for the user's roles, skipping pages not installed."""
+    """``[{"url", "label", "name", "count"}]`` for the user's roles, skipping pages not
+    installed; the inbox carries its unread count (one indexed query)."""
     if not getattr(user, "is_authenticated", False):
         return []
     roles = {g.role for g in user_grants(user)}
@@ -49,5 +51,10 @@ def nav_links(user: Any) -> list[dict[str, Any]]:
             url = reverse(link.url_name)
         except NoReverseMatch:
             continue
-        links.append({"url": url, "label": link.label, "name": link.url_name})
+        count = 0
+        if link.url_name == "inbox:list":
+            from xuefen.inbox.selectors import unread_count
+
+            count = unread_count(user)
+        links.append({"url": url, "label": link.label, "name": link.url_name, "count": count})
     return links

@@ -89,7 +89,13 @@ def record_validate(record: Record, *, bindings: list[Any] | None = None) -> Non
         else:
             # Evaluated alone, not only parsed: a value the policy's rules refuse (a credit
             # rate outside the level's range) is an error now, not in every result later.
-            binding.load().evaluate_teacher({"id": "check", "records": [raw]}, record.date)
+            # The rules judge only records that count, so a draft is judged as if it were
+            # certified: a declaration is refused when it is made, not at certification.
+            policy = binding.load()
+            judged = dict(raw)
+            field = "review_status" if record.kind == ACTIVITY_ATTENDANCE else "status"
+            judged[field] = next(iter(sorted(policy.counted_statuses)), judged.get(field))
+            policy.evaluate_teacher({"id": "check", "records": [judged]}, record.date)
     except InputError as exc:
         raise ValidationError({exc.field or NON_FIELD_ERRORS: [exc.message]}) from None
 
