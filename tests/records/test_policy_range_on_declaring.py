@@ -1,6 +1,10 @@
+"""A declaration is judged by the policy when it is made, not only at certification."""
+
 import datetime as dt
+
 import pytest
 from django.core.exceptions import ValidationError
+
 from xuefen.records.services import record_create
 
 
