@@ -23,6 +23,7 @@ from xuefen.audit.choices import Event
 from xuefen.audit.models import AuditEntry
 from xuefen.credits.choices import SubmissionStatus
 from xuefen.credits.models import Submission, WindowException
+from xuefen.credits.submissions import submission_return
 from xuefen.org.choices import NodeKind, SchoolKind
 from xuefen.org.services import node_create
 from xuefen.records.choices import RecordStatus
@@ -302,3 +303,60 @@ def test_revoke_without_forgery_writes_no_integrity_entry(client, people, make_r
     assert response.status_code == 302
     record.refresh_from_db()
     assert record.status == RecordStatus.REVOKED and not IntegrityEntry.objects.exists()
+
+
+def test_a_large_period_is_certified_by_the_worker(
+    client, people, period, approved, on, settings, django_capture_on_commit_callbacks
+) -> None:
+    """Above XUEFEN_CERTIFY_INLINE_MAX approved records, the county's click starts a job
+    (its page shows the outcome) instead of certifying inside the request."""
+    from xuefen.jobs.choices import JobKind, JobStatus
+    from xuefen.jobs.models import Job
+
+    settings.XUEFEN_CERTIFY_INLINE_MAX = 1
+    submission = submitted(people, period)
+    on(CERTIFY_DAY)
+    client = as_user(client, people.county_admin)
+    certify = reverse("credits:submission-act", args=[submission.pk, "certify"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(certify, {"reason": ""})
+    job = Job.objects.get(kind=JobKind.CERTIFY)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("jobs:detail", args=[job.pk])
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE, job.message
+    assert "2" in job.message
+    detail = client.get(response["Location"])
+    assert detail.status_code == 200 and job.message in detail.content.decode()
+    submission.refresh_from_db()
+    assert submission.status == SubmissionStatus.CERTIFIED
+    assert Record.objects.filter(status=RecordStatus.CERTIFIED).count() == 2
+    # A second click finds the period certified: refused on the page, no second job.
+    with django_capture_on_commit_callbacks(execute=True):
+        again = client.post(certify, {"reason": ""})
+    assert again.status_code in (200, 400)
+    assert "已认定" in again.content.decode()
+    assert Job.objects.filter(kind=JobKind.CERTIFY).count() == 1
+    assert AuditEntry.objects.filter(event=Event.SUBMISSION_CERTIFY).count() == 1
+
+
+def test_the_certification_job_reports_a_refusal(people, period, approved, on) -> None:
+    """A job started for a period the county returned meanwhile fails with the reason."""
+    from xuefen.jobs.choices import JobKind, JobStatus
+    from xuefen.jobs.kinds import JobError, run_certify
+    from xuefen.jobs.models import Job
+
+    submission = submitted(people, period)
+    on(CERTIFY_DAY)
+    submission_return(actor=people.county_admin, submission=submission, reason="材料不全")
+    job = Job.objects.create(
+        kind=JobKind.CERTIFY,
+        node=people.school_a,
+        started_by=people.county_admin,
+        params={"submission": submission.pk, "reason": ""},
+        status=JobStatus.RUNNING,
+    )
+    with pytest.raises(JobError) as exc:
+        run_certify(job, lambda done, total: None)
+    assert "已退回" in exc.value.message
+    assert not Record.objects.filter(status=RecordStatus.CERTIFIED).exists()

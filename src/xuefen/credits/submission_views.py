@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -28,6 +29,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
+from xuefen.jobs.choices import JobKind
+from xuefen.jobs.services import job_start
 from xuefen.org.choices import NodeKind
 from xuefen.org.models import OrgNode
 from xuefen.org.scoping import get_scoped_or_404
@@ -52,6 +55,7 @@ from .selectors import (
 )
 from .submissions import (
     latest_notice,
+    period_records,
     submission_certify,
     submission_period,
     submission_return,
@@ -214,6 +218,14 @@ class SubmissionView(PortalAccessMixin, View):
         return _submission_page(request, submission_get(fetched_by=request.user, pk=pk))
 
 
+def _certify_in_background(submission: Any) -> bool:
+    """Whether the period has more approved records than a request should certify
+    (``XUEFEN_CERTIFY_INLINE_MAX``, 2,000 by default): then the worker does it, as a job
+    whose page the county watches."""
+    limit = getattr(settings, "XUEFEN_CERTIFY_INLINE_MAX", 2000)
+    return period_records(submission).count() > limit
+
+
 class SubmissionActView(PortalAccessMixin, View):
     """``POST /credits/submissions/<pk>/<action>/`` (submit, withdraw, certify, return),
     with ``reason`` and ``next``: the service's refusal is shown on the submission page."""
@@ -225,6 +237,15 @@ class SubmissionActView(PortalAccessMixin, View):
         form = ReasonForm(request.POST)
         if form.is_valid():
             try:
+                if action == "certify" and _certify_in_background(submission):
+                    job = job_start(
+                        actor=request.user,
+                        kind=JobKind.CERTIFY,
+                        node=submission.school,
+                        submission=submission.pk,
+                        reason=form.cleaned_data["reason"],
+                    )
+                    return HttpResponseRedirect(reverse("jobs:detail", args=[job.pk]))
                 ACTS[action](
                     actor=request.user, submission=submission, reason=form.cleaned_data["reason"]
                 )

@@ -8,6 +8,7 @@ class JobKind(models.TextChoices):
     """What a job does. Each kind has its runner in :data:`xuefen.jobs.kinds.KINDS`."""
 
     RECOMPUTE = "recompute", _("Recompute a region's results")
+    CERTIFY = "certify", _("Certify a school's period")
     # Later: IMPORT = "import", EXPORT = "export" (see docs/development.md, Background jobs).
 
 

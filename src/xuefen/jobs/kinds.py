@@ -68,7 +68,40 @@ def run_recompute(job: Job, progress: Progress) -> str:
     return _("%(n)d teachers recomputed.") % {"n": done}
 
 
+def run_certify(job: Job, progress: Progress) -> str:
+    """Certify a submitted period of the job's school (``params["submission"]``) as its
+    starter, through the one service: a large school's certification (tens of thousands of
+    records) runs here instead of in the request. A refusal (state, window) is the job's
+    message."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from xuefen.credits.models import Submission
+    from xuefen.credits.submissions import submission_certify
+
+    submission = Submission.objects.filter(pk=job.params.get("submission"), school=job.node).first()
+    if submission is None or job.started_by is None:
+        raise JobError(_("The submission no longer exists."))
+    progress(0, submission.records or 0)
+    try:
+        done = submission_certify(
+            actor=job.started_by, submission=submission, reason=job.params.get("reason", "")
+        )
+    except ValidationError as exc:
+        raise JobError("；".join(exc.messages)) from None
+    except PermissionDenied:
+        raise JobError(_("You may not certify this school's period.")) from None
+    progress(done.records, done.records)
+    return _("%(period)s of %(school)s certified: %(n)d records.") % {
+        "period": done.label,
+        "school": done.school.name,
+        "n": done.records,
+    }
+
+
 KINDS: dict[str, JobKindSpec] = {
+    JobKind.CERTIFY: JobKindSpec(
+        action="certify", run=run_certify, progress=gettext_lazy("%(done)s of %(total)s records")
+    ),
     JobKind.RECOMPUTE: JobKindSpec(
         action="manage", run=run_recompute, progress=gettext_lazy("%(done)s of %(total)s teachers")
     ),
