@@ -37,7 +37,7 @@ def notify_on_commit(
 ) -> None:
     """Once the transaction commits, put a notification in each user's inbox (users given
     as objects or ids; duplicates and ``None`` are dropped) and mail a copy where mail is
-    configured (:mod:`xuefen.inbox.mail`).
+    configured (:mod:`xuefen.inbox.mail`, sent by the worker: :mod:`xuefen.inbox.tasks`).
 
     ``url`` must be a path on this site (``reverse(...)``); anything else is a
     :class:`ValueError` at once, in the caller's transaction, so the mistake shows in its
@@ -59,9 +59,12 @@ def notify_on_commit(
                 for pk in ids
             ]
         )
-        from .mail import mail_notifications
+        from .mail import mail_enabled
+        from .tasks import mail_notifications_task
 
-        mail_notifications(created)
+        if mail_enabled():
+            # The worker mails them (the inbox copy is there already).
+            mail_notifications_task.enqueue([n.pk for n in created])
 
     transaction.on_commit(send, robust=True)
 
