@@ -51,6 +51,7 @@ DEFAULT_SCHOOLS = 24
 DEFAULT_TEACHERS = 800
 PROVINCE_CODE = "530000"
 IMPORT_REASON = "演示数据（批量导入）"
+RETURN_REASON = "获奖证书复印件不全，请补传证书正反面后重新提交。"
 
 # (county, division code, [(片区, [(school, kind, weight)])]). Real townships of both
 # counties; the schools are illustrative.
@@ -236,6 +237,7 @@ class WorldBuilder:
         self.User = get_user_model()
         self.id_numbers: set[str] = set()
         self.built = Built()
+        self.school_admins: dict[int, Any] = {}
 
     # -- helpers ---------------------------------------------------------------------
 
@@ -522,6 +524,7 @@ class WorldBuilder:
         )
         school_admin = self.user(f"school{number:02d}_admin", first_name=f"{name}教科室")
         role_grant(actor=county_admin, user=school_admin, node=school, role=Role.SCHOOL_ADMIN)
+        self.school_admins[school.pk] = school_admin
         principal = self.user(f"school{number:02d}_principal", first_name=f"{name}校长")
         role_grant(actor=county_admin, user=principal, node=school, role=Role.PRINCIPAL)
         if number == 2:
@@ -821,6 +824,23 @@ class WorldBuilder:
                     reason=IMPORT_REASON,
                 )
                 for r in records
+            ]
+        )
+        # A returned record carries the school's reason, as record_reject would write it:
+        # the teacher's "my records" page shows it.
+        audit_log_bulk(
+            [
+                audit_entry(
+                    actor=self.school_admins.get(r.teacher.school_id),
+                    event=Event.RECORD_REJECT,
+                    target=r,
+                    node=r.teacher.school,
+                    old={"status": RecordStatus.SUBMITTED},
+                    new={"status": RecordStatus.REJECTED},
+                    reason=RETURN_REASON,
+                )
+                for r in records
+                if r.status == RecordStatus.REJECTED
             ]
         )
         self.built.records = len(records)
