@@ -46,15 +46,23 @@ def test_bad_user_id_on_the_password_page_is_404(superuser_client: Any, bad: str
     assert superuser_client.get(url).status_code == 404
 
 
-def _record_post(record: Record, **overrides: str) -> dict[str, str]:
+KIND_FIELDS = {
+    "k_name": "",
+    "k_mode": "online",
+    "k_module": "knowledge",
+    "k_hours": "30",
+    "k_score": "85",
+    "k_self_selected": "on",
+}
+
+
+def _record_post(record: Record | None, **overrides: str) -> dict[str, str]:
+    """The admin's form of a training record: its own fields (``k_*``), no JSON."""
     data = {
         "date": "2023-03-10",
         "level": "province",
         "project": "",
-        "fields": (
-            '{"mode": "online", "module": "knowledge", "hours": 30, "score": 85, '
-            '"self_selected": true}'
-        ),
+        **KIND_FIELDS,
         "evidence-TOTAL_FORMS": "0",
         "evidence-INITIAL_FORMS": "0",
     }
@@ -65,15 +73,14 @@ def _record_post(record: Record, **overrides: str) -> dict[str, str]:
 @pytest.mark.parametrize(
     ("field", "value", "expected"),
     [
-        ("fields", "{bad json", "JSON"),
-        ("fields", '{"hours": ' + HUGE + "}", "JSON"),
-        ("fields", '{"hours": 1e999}', "1,000,000"),
-        ("fields", '{"hours": NaN}', "1,000,000"),
-        ("fields", '{"hours": -Infinity}', "1,000,000"),
-        ("fields", '{"hours": 12345678901234567890}', "1,000,000"),
-        ("fields", "[1, 2]", "JSON"),
-        ("fields", '"text"', "JSON"),
-        ("fields", "[" * 5000 + "]" * 5000, "JSON"),
+        ("k_hours", HUGE, ""),
+        ("k_hours", "1e999", ""),
+        ("k_hours", "NaN", ""),
+        ("k_hours", "-Infinity", ""),
+        ("k_hours", "12345678901234567890", "10000"),
+        ("k_hours", "abc", ""),
+        ("k_score", "101", ""),
+        ("k_mode", "nonsense", ""),
         ("project", "9" * 30, ""),
         ("project", "abc", ""),
         ("date", "0001-01-01", "1980-01-01"),
@@ -95,14 +102,77 @@ def test_record_change_form_errors_never_500(
     assert record.date.year == 2023 and record.fields["hours"] == 30
 
 
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("{bad json", "JSON"),
+        ('{"activity": "a1", "status": "present", "hours": ' + HUGE + "}", "JSON"),
+        ('{"activity": "a1", "status": "present", "hours": 1e999}', "1,000,000"),
+        ('{"activity": "a1", "status": "present", "hours": NaN}', "1,000,000"),
+        ("[1, 2]", "JSON"),
+        ('"text"', "JSON"),
+        ("[" * 5000 + "]" * 5000, "JSON"),
+    ],
+)
+def test_raw_fields_of_a_generated_kind_never_500(
+    superuser_client: Any, make_record: Any, value: str, expected: str
+) -> None:
+    """A kind no declaring form offers (attendance) is still edited as its fields object,
+    with the same protection against absurd JSON."""
+    record = make_record(
+        kind="activity_attendance", fields={"activity": "a1", "status": "present"}, level=""
+    )
+    url = reverse("admin:records_record_change", args=[record.pk])
+    data = {
+        "date": "2023-03-10",
+        "level": "",
+        "project": "",
+        "fields": value,
+        "evidence-TOTAL_FORMS": "0",
+        "evidence-INITIAL_FORMS": "0",
+    }
+    response = superuser_client.post(url, data)
+    assert response.status_code == 200, response.status_code
+    assert expected in " ".join(errors(response))
+    record.refresh_from_db()
+    assert record.fields == {"activity": "a1", "status": "present"}
+
+
 def test_engine_refusal_is_a_form_error(superuser_client: Any, make_record: Any) -> None:
-    """What the engine refuses (here a negative hour count) is shown on the form."""
+    """What the engine refuses (here score and grade together) is shown on the form."""
     record = make_record()
     url = reverse("admin:records_record_change", args=[record.pk])
-    fields = '{"mode": "online", "module": "knowledge", "hours": -3, "score": 85}'
-    response = superuser_client.post(url, _record_post(record, fields=fields))
+    response = superuser_client.post(url, _record_post(record, k_grade="excellent"))
     assert response.status_code == 200
-    assert "hours" in " ".join(errors(response))
+    assert errors(response)
+    record.refresh_from_db()
+    assert "grade" not in record.fields
+
+
+def test_the_admin_speaks_chinese_per_kind(superuser_client: Any, make_record: Any) -> None:
+    """Adding starts by picking a kind in Chinese; the change form shows the kind's own
+    fields with Chinese labels and values, and no JSON box."""
+    pick = superuser_client.get(reverse("admin:records_record_add")).content.decode()
+    assert "培训" in pick and "?kind=training" in pick
+    form = superuser_client.get(reverse("admin:records_record_add") + "?kind=training")
+    page = form.content.decode()
+    assert 'name="k_hours"' in page and 'name="fields"' not in page
+    record = make_record()
+    change = superuser_client.get(reverse("admin:records_record_change", args=[record.pk]))
+    page = change.content.decode()
+    assert 'name="fields"' not in page and "网络研修" in page and 'value="30"' in page
+    listing = superuser_client.get(reverse("admin:records_record_changelist")).content.decode()
+    assert "school_based" not in listing and "培训" in listing
+
+
+def test_a_record_is_added_through_its_kind_form(superuser_client: Any, people: Any) -> None:
+    data = _record_post(None, teacher=str(people.teacher_a.pk), kind="training")
+    data.update(source="declared", status="draft")
+    response = superuser_client.post(reverse("admin:records_record_add") + "?kind=training", data)
+    assert response.status_code == 302, errors(response)
+    record = Record.objects.get()
+    assert record.kind == "training" and record.fields["hours"] == 30
+    assert record.fields["self_selected"] is True
 
 
 @pytest.mark.parametrize(
@@ -114,7 +184,8 @@ def test_record_add_form_errors_never_500(
 ) -> None:
     data = _record_post(None, teacher=str(people.teacher_a.pk), kind="training")
     data.update(source="declared", status="draft", **{field: value})
-    response = superuser_client.post(reverse("admin:records_record_add"), data)
+    url = reverse("admin:records_record_add") + "?kind=training"
+    response = superuser_client.post(url, data)
     assert response.status_code == 200
     assert errors(response)
     assert not Record.objects.exists()
@@ -123,8 +194,7 @@ def test_record_add_form_errors_never_500(
 def test_a_good_record_still_saves(superuser_client: Any, make_record: Any) -> None:
     record = make_record()
     url = reverse("admin:records_record_change", args=[record.pk])
-    fields = '{"mode": "online", "module": "knowledge", "hours": 40, "score": 85}'
-    response = superuser_client.post(url, _record_post(record, fields=fields, date="2023-04-01"))
+    response = superuser_client.post(url, _record_post(record, k_hours="40", date="2023-04-01"))
     assert response.status_code == 302, errors(response)
     record.refresh_from_db()
     assert record.fields["hours"] == 40 and str(record.date) == "2023-04-01"

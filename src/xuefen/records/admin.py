@@ -1,5 +1,11 @@
 """Admin of records: list and filter, enter and edit through the services, and move
-records along the workflow with admin actions."""
+records along the workflow with admin actions.
+
+Record kinds and fields are shown in Chinese with a form per kind, the same fields as the
+declaring pages (:mod:`xuefen.records.kinds`): adding a record starts by picking its kind.
+Only a kind the declaring pages do not offer (attendance, generated from sign-in) is edited
+as the raw ``fields`` object, still checked by the engine.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +19,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import QuerySet
 from django.forms.fields import InvalidJSONInput
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -20,7 +27,12 @@ from xuefen.org.admin_base import ScopedAdmin
 
 from . import services
 from .bounds import validate_field_numbers, validate_record_date
-from .models import Evidence, Record
+from .forms import _form_field
+from .kinds import PROJECT_FIELDS, KindSpec, kind_choices, kind_spec
+from .models import Evidence, Record, kind_label
+
+# Prefix of the per-kind form fields (``k_hours``): never clashes with a model field.
+KIND_PREFIX = "k_"
 
 logger = logging.getLogger(__name__)
 
@@ -131,6 +143,83 @@ class RecordAdminForm(forms.ModelForm):
                 self.add_error(None, [prefix + t for t in texts])
 
 
+class KindRecordForm(RecordAdminForm):
+    """:class:`RecordAdminForm` with the kind's own fields instead of the JSON box: each
+    field in Chinese, with its choices and bounds; ``clean`` assembles ``fields``."""
+
+    spec: KindSpec
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "kind" in self.fields:
+            self.fields["kind"] = forms.ChoiceField(
+                label=_("kind"), choices=kind_choices(), initial=self.spec.kind, disabled=True
+            )
+        if self.instance.pk is not None:
+            for spec in self.spec.fields:
+                value = (self.instance.fields or {}).get(spec.name)
+                if value is not None:
+                    self.initial[KIND_PREFIX + spec.name] = value
+
+    def assembled_fields(self) -> dict[str, Any]:
+        """The engine's ``fields`` from the kind's form fields (empty ones left out, so a
+        project's values apply)."""
+        fields: dict[str, Any] = {}
+        for spec in self.spec.fields:
+            value = self.cleaned_data.get(KIND_PREFIX + spec.name)
+            if value is None or value == "" or value is False:
+                continue
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            fields[spec.name] = value
+        return fields
+
+    def clean(self) -> dict[str, Any]:
+        self.cleaned_data["fields"] = self.assembled_fields()
+        return super().clean()
+
+    def _add_service_errors(self, exc: ValidationError) -> None:
+        """An engine error about ``hours`` goes on the 学时 field."""
+        if hasattr(exc, "error_dict"):
+            for key, errors in list(exc.error_dict.items()):
+                if KIND_PREFIX + str(key) in self.fields:
+                    self.add_error(KIND_PREFIX + key, [m for e in errors for m in e.messages])
+                    del exc.error_dict[key]
+            if not exc.error_dict:
+                return
+        super()._add_service_errors(exc)
+
+
+def kind_form(spec: KindSpec) -> type[KindRecordForm]:
+    """The admin form of one kind."""
+    attrs: dict[str, Any] = {"spec": spec}
+    for field in spec.fields:
+        required = field.required and not (spec.has_project and field.name in PROJECT_FIELDS)
+        attrs[KIND_PREFIX + field.name] = _form_field(spec.kind, field, required=required)
+    return type(f"{spec.kind.title().replace('_', '')}RecordForm", (KindRecordForm,), attrs)
+
+
+def _spec_of(kind: str | None) -> KindSpec | None:
+    try:
+        return kind_spec(kind) if kind else None
+    except KeyError:
+        return None
+
+
+class KindFilter(admin.SimpleListFilter):
+    """Filter by kind, in Chinese."""
+
+    title = _("kind")
+    parameter_name = "kind"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return kind_choices()
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = self.value()
+        return queryset.filter(kind=value) if value in dict(kind_choices()) else queryset
+
+
 class EvidenceInline(admin.TabularInline):
     """Evidence files of a record (added through the pages or the API)."""
 
@@ -149,8 +238,8 @@ class RecordAdmin(ScopedAdmin):
     """Every record of every kind."""
 
     form = RecordAdminForm
-    list_display = ("__str__", "teacher", "school", "kind", "level", "status", "source")
-    list_filter = ("status", "kind", "level", "source")
+    list_display = ("__str__", "teacher", "school", "kind_name", "level", "status", "source")
+    list_filter = ("status", KindFilter, "level", "source")
     search_fields = ("teacher__name", "project__name")
     list_select_related = ("teacher__school", "project")
     autocomplete_fields = ("teacher", "project")
@@ -162,6 +251,54 @@ class RecordAdmin(ScopedAdmin):
     @admin.display(description=_("school"), ordering="teacher__school__path")
     def school(self, obj: Record) -> str:
         return obj.teacher.school.name
+
+    @admin.display(description=_("kind"), ordering="kind")
+    def kind_name(self, obj: Record) -> str:
+        return kind_label(obj.kind)
+
+    def _kind(self, request: HttpRequest, obj: Record | None) -> KindSpec | None:
+        """The kind whose form to show: the record's, or the one picked for a new record."""
+        if obj is not None:
+            return _spec_of(obj.kind)
+        return _spec_of(request.POST.get("kind") or request.GET.get("kind"))
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        spec = self._kind(request, obj)
+        if spec is None:
+            return super().get_fieldsets(request, obj)
+        head = ["teacher", "kind", "date"]
+        head += ["level"] if spec.has_level else []
+        head += ["project"] if spec.has_project else []
+        return [
+            (None, {"fields": head}),
+            (spec.label, {"fields": [KIND_PREFIX + f.name for f in spec.fields]}),
+            (_("Workflow"), {"fields": ["source", "status"]}),
+        ]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):
+        spec = self._kind(request, obj)
+        if spec is not None:
+            kwargs["form"] = kind_form(spec)
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        initial = super().get_changeform_initial_data(request)
+        initial.pop("fields", None)
+        return initial
+
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        """Adding starts with the kind (in Chinese); its form follows (``?kind=``)."""
+        if request.method == "GET" and self._kind(request, None) is None:
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": gettext("Add record: choose its kind"),
+                "kinds": kind_choices(),
+            }
+            return render(request, "admin/records/record/pick_kind.html", context)
+        return super().add_view(request, form_url, extra_context)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         return ("teacher", "kind", "source", "status") if obj is not None else ()
@@ -188,12 +325,18 @@ class RecordAdmin(ScopedAdmin):
             return HttpResponseRedirect(request.get_full_path())
 
     def save_model(self, request: HttpRequest, obj: Record, form: Any, change: bool) -> None:
+        if isinstance(form, KindRecordForm):
+            obj.fields = form.cleaned_data["fields"]
         if change:
             changes = {
                 f: form.cleaned_data[f]
                 for f in form.changed_data
                 if f in ("date", "level", "fields", "project")
             }
+            if isinstance(form, KindRecordForm) and any(
+                name.startswith(KIND_PREFIX) for name in form.changed_data
+            ):
+                changes["fields"] = form.cleaned_data["fields"]
             services.record_update(actor=request.user, record=self.original(obj), **changes)
             return
         saved = services.record_create(
