@@ -26,6 +26,7 @@ class NavLink:
 
 
 NAV_LINKS: tuple[NavLink, ...] = (
+    NavLink("portal:home", _("Overview"), REGION | SCHOOL | {Role.PEER_ASSESSOR}),
     NavLink("portal:me", _("My credits"), frozenset({Role.TEACHER})),
     NavLink("records:mine", _("My records"), frozenset({Role.TEACHER})),
     NavLink("review:queue", _("Review"), SCHOOL),
