@@ -367,9 +367,7 @@ def notice_panel(
         notice=notice,
         history=history,
         waiting_review=pending_review_count(school, period) if can_review else 0,
-        open_objections=Objection.objects.filter(
-            notice=notice, status=ObjectionStatus.OPEN
-        ).count()
+        open_objections=Objection.objects.filter(notice=notice, status=ObjectionStatus.OPEN).count()
         if notice is not None and can_review
         else 0,
         can_review=can_review,

@@ -4,15 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('jobs', '0001_initial'),
+        ("jobs", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='job',
-            name='kind',
-            field=models.CharField(choices=[('recompute', "Recompute a region's results"), ('certify', "Certify a school's period")], max_length=30, verbose_name='kind'),
+            model_name="job",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("recompute", "Recompute a region's results"),
+                    ("certify", "Certify a school's period"),
+                ],
+                max_length=30,
+                verbose_name="kind",
+            ),
         ),
     ]
