@@ -15,9 +15,9 @@ from django.views.generic import TemplateView, View
 from xuefen.catalog.models import Project
 from xuefen.org.choices import NodeKind, Role
 from xuefen.org.models import OrgNode, Teacher
-from xuefen.org.scoping import get_scoped_or_404, restrict, user_grants
+from xuefen.org.scoping import can, get_scoped_or_404, restrict, user_grants
 from xuefen.org.services import display_id_number
-from xuefen.records.choices import STATUS_COLORS
+from xuefen.records.choices import STATUS_COLORS, RecordStatus
 from xuefen.records.kinds import record_display
 from xuefen.records.models import Record
 from xuefen.records.selectors import evidence_of
@@ -156,6 +156,9 @@ class RecordDetailView(PortalAccessMixin, TemplateView):
             "fields": record_display(record),
             "evidence": evidence_of(fetched_by=user, record=record),
             "may_edit": may_edit(user, record),
+            # The county's revocation (a certified record changes only this way).
+            "may_revoke": record.status == RecordStatus.CERTIFIED
+            and can(user, "certify", record),
             "teacher_link": restrict(Teacher, user, "view").filter(pk=record.teacher_id).exists(),
         }
 
