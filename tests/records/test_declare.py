@@ -313,7 +313,16 @@ def test_anonymous_goes_to_login(client: Any, people: Any) -> None:
 def test_staff_declares_for_a_teacher_of_their_school(client: Any, people: Any) -> None:
     client.force_login(people.school_admin_a)
     mine = page(client.get(reverse("records:mine")))
-    assert "张丽" in mine and "王芳" not in mine  # teachers of school A only
+    assert 'name="q"' in mine and "张丽" not in mine  # a search, never a list of everyone
+    found = page(client.get(reverse("records:mine") + "?q=zhang"))
+    assert f"?teacher={people.teacher_a.pk}" in found
+    assert page(client.get(reverse("records:mine") + "?q=张")).count("?teacher=") == 1
+    # Teachers of school A only: 王芳 teaches at school B.
+    assert "?teacher=" not in page(client.get(reverse("records:mine") + "?q=王芳"))
+    # A teacher has no search at all.
+    client.force_login(people.teacher_a.user)
+    assert 'name="q"' not in page(client.get(reverse("records:mine") + "?q=li"))
+    client.force_login(people.school_admin_a)
     url = reverse("records:new") + f"?kind=teaching&teacher={people.teacher_a.pk}"
     assert "张丽" in page(client.get(url))
     response = client.post(url, {"date": DAY, "hours": "6", "level": "county", "action": "draft"})

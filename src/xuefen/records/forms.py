@@ -219,13 +219,3 @@ class EvidenceUploadForm(_Form):
         widget=MultipleFileInput(attrs={"accept": ACCEPT}),
         help_text=_("PDF, JPEG, PNG or Office documents; several at once."),
     )
-
-
-class TeacherPickForm(_Form):
-    """Staff declaring for a teacher of their school: which teacher."""
-
-    teacher = forms.ModelChoiceField(label=_("Teacher"), queryset=None)
-
-    def __init__(self, *args: Any, teachers: QuerySet, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["teacher"].queryset = teachers

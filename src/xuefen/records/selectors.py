@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import CharField, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Cast
+from django.db.models import CharField, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Replace
 
 from xuefen.audit.choices import Event
 from xuefen.audit.models import AuditEntry
@@ -110,6 +110,20 @@ def projects_for(*, fetched_by: Any, teacher: Teacher) -> QuerySet[Project]:
             | Q(publisher__path__startswith=path)
         )
         .order_by("-created_at", "name")
+    )
+
+
+def teachers_matching(teachers: QuerySet[Teacher], query: str) -> QuerySet[Teacher]:
+    """``teachers`` whose name contains ``query`` or whose pinyin starts with it (张丽:
+    "zhang", "zhangli", "zhang li"), in pinyin order; never by ID number."""
+    query = query.strip()
+    if not query:
+        return teachers.none()
+    compact = query.lower().replace(" ", "")
+    return (
+        teachers.annotate(_compact=Replace(F("name_pinyin"), Value(" "), Value("")))
+        .filter(Q(name__contains=query) | Q(_compact__startswith=compact))
+        .order_by("name_pinyin", "pk")
     )
 
 

@@ -27,7 +27,7 @@ from xuefen.portal.access import PortalAccessMixin
 from . import services
 from .choices import LOCKED_STATUSES, STATUS_COLORS, RecordSource, RecordStatus
 from .evidence import CONTENT_TYPES, INLINE_TYPES, file_type_of
-from .forms import EvidenceUploadForm, RecordForm, TeacherPickForm
+from .forms import EvidenceUploadForm, RecordForm
 from .kinds import DECLARABLE_KINDS, kind_choices, kind_spec, record_display
 from .models import Evidence, Record
 from .selectors import (
@@ -37,6 +37,7 @@ from .selectors import (
     record_get,
     record_list_mine,
     teachers_for_declaring,
+    teachers_matching,
 )
 from .workflow import OWNER_EDITABLE
 
@@ -96,13 +97,28 @@ class MyRecordsView(PortalAccessMixin, View):
                         "rows": rows,
                     }
                 )
+        # Staff declare for a teacher found by name or pinyin (a county reaches thousands:
+        # never a list of them all).
         teachers = teachers_for_declaring(fetched_by=user).exclude(user=user)
-        pick = TeacherPickForm(teachers=teachers) if teachers.exists() else None
+        staff = teachers.exists()
+        query = (request.GET.get("q") or "").strip()[:40] if staff else ""
+        found = list(teachers_matching(teachers, query)[:PICK_LIMIT]) if query else []
         return render(
             request,
             "records/mine.html",
-            {"teacher": teacher, "groups": groups, "pick": pick},
+            {
+                "teacher": teacher,
+                "groups": groups,
+                "staff": staff,
+                "q": query,
+                "found": found,
+                "more": len(found) == PICK_LIMIT,
+            },
         )
+
+
+# Teachers a staff search lists at most.
+PICK_LIMIT = 20
 
 
 def _declaring_for(request: Any) -> Teacher:
