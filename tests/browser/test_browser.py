@@ -146,14 +146,19 @@ def test_admin_works_under_the_policy(demo: Any, new_page: Any) -> None:
         f"/admin/org/teacher/{teacher.pk}/change/",
         "/admin/records/record/",
         "/admin/records/record/add/",
+        "/admin/records/record/add/?kind=training",
         "/admin/audit/auditentry/",
         "/admin/axes/accessattempt/",
     ]:
         response = page.goto(demo.url + path)
         assert response.status == 200, path
         page.wait_for_load_state("networkidle")
-    # The autocomplete widget (select2, admin's own JavaScript) opens and searches.
+    # Adding a record starts with its kind, in Chinese; then the kind's own form, whose
+    # teacher autocomplete (select2, admin's own JavaScript) opens and searches.
     page.goto(f"{demo.url}/admin/records/record/add/")
+    page.locator('#content-main a[href="?kind=training"]').click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("input[name=k_hours]").count() == 1
     page.locator(".field-teacher .select2-selection").click()
     page.keyboard.type(teacher.name[:1])
     page.wait_for_selector(".select2-results__option")

@@ -153,7 +153,7 @@ def test_the_admin_speaks_chinese_per_kind(superuser_client: Any, make_record: A
     """Adding starts by picking a kind in Chinese; the change form shows the kind's own
     fields with Chinese labels and values, and no JSON box."""
     pick = superuser_client.get(reverse("admin:records_record_add")).content.decode()
-    assert "培训" in pick and "?kind=training" in pick
+    assert "培训项目" in pick and "?kind=training" in pick
     form = superuser_client.get(reverse("admin:records_record_add") + "?kind=training")
     page = form.content.decode()
     assert 'name="k_hours"' in page and 'name="fields"' not in page
