@@ -157,8 +157,7 @@ class RecordDetailView(PortalAccessMixin, TemplateView):
             "evidence": evidence_of(fetched_by=user, record=record),
             "may_edit": may_edit(user, record),
             # The county's revocation (a certified record changes only this way).
-            "may_revoke": record.status == RecordStatus.CERTIFIED
-            and can(user, "certify", record),
+            "may_revoke": record.status == RecordStatus.CERTIFIED and can(user, "certify", record),
             "teacher_link": restrict(Teacher, user, "view").filter(pk=record.teacher_id).exists(),
         }
 
