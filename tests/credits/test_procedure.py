@@ -106,3 +106,29 @@ procedure: {period: semester}
     )
     with pytest.raises(PolicyFileError, match="window"):
         load_policy_text(bad_window, "x.yaml")
+
+
+@pytest.mark.django_db
+def test_the_plan_is_submitted_in_the_first_week_of_the_semester(people) -> None:
+    """普洱: 每学期开学后一周内 — semesters from 09-01 and 03-01, 7 days, the last one included."""
+    procedure = procedure_at(people.school_a, dt.date(2025, 9, 3))
+    autumn = procedure.plan_period_of(dt.date(2025, 10, 1))
+    assert (autumn.start, autumn.end) == (dt.date(2025, 9, 1), dt.date(2026, 2, 28))
+    spring = procedure.plan_period_of(dt.date(2026, 4, 1))
+    assert (spring.start, spring.end) == (dt.date(2026, 3, 1), dt.date(2026, 8, 31))
+    check_window(school=people.school_a, window="plan", period=autumn, today=dt.date(2025, 9, 7))
+    with pytest.raises(ValidationError) as exc:
+        check_window(
+            school=people.school_a, window="plan", period=autumn, today=dt.date(2025, 9, 8)
+        )
+    assert "2025-09-01" in exc.value.messages[0] and "2025-09-07" in exc.value.messages[0]
+    WindowException.objects.create(
+        node=people.school_a,
+        window="plan",
+        period_type=autumn.type,
+        start=autumn.start,
+        open_until=dt.date(2025, 9, 15),
+        reason="本校9月8日开学",
+        created_by=people.county_admin,
+    )
+    check_window(school=people.school_a, window="plan", period=autumn, today=dt.date(2025, 9, 14))

@@ -36,6 +36,7 @@ class Window(models.TextChoices):
 
     RECOGNITION = "recognition", _("School recognition (review, notice, submission)")
     CERTIFICATION = "certification", _("Certification by the county or city")
+    PLAN = "plan", _("Submission of the school-based training plan")
 
 
 NOTICE_COLORS = {

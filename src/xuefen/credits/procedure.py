@@ -19,11 +19,14 @@ from xuefen.org.models import OrgNode
 from xuefen.org.scoping import ancestor_paths
 from xuefen.org.services import policy_for
 from xuefen.policy import XuefenError
+from xuefen.policy.schema import PlanSpec
 
 from .choices import Window
 from .models import WindowException
 
 DEFAULT_NOTICE_DAYS = 7
+# The period type of plan semesters (``procedure.plan``).
+PLAN_PERIOD = "plan_semester"
 
 
 @dataclass(frozen=True)
@@ -68,14 +71,30 @@ class Procedure:
     title: str
     notice_days: int
     windows: dict[str, object]
+    plan: object = None  # PlanSpec: the plan's semesters and its submission window
 
     def period_of(self, day: dt.date) -> WorkPeriod:
         """The period of the procedure's type that contains ``day``."""
         period = self.policy.period_types[self.period_type].period_of(day)  # type: ignore[attr-defined]
         return WorkPeriod(self.period_type, period.start, period.end, period.label, self.title)
 
+    def plan_period_of(self, day: dt.date) -> WorkPeriod:
+        """The plan semester containing ``day`` (``procedure.plan.anchors``)."""
+        from xuefen.policy.periods import PeriodType
+
+        spec = self.plan or PlanSpec()
+        kind = PeriodType(PLAN_PERIOD, list(spec.anchors), spec.label)  # type: ignore[attr-defined]
+        period = kind.period_of(day)
+        return WorkPeriod(PLAN_PERIOD, period.start, period.end, period.label, spec.label)  # type: ignore[attr-defined]
+
     def span(self, window: str, period: WorkPeriod) -> WindowSpan | None:
         """The window's dates for ``period``; None where the policy sets no such window."""
+        if window == Window.PLAN:
+            days = getattr(self.plan, "submit_days", None)
+            if days is None:
+                return None
+            closes = period.start + dt.timedelta(days=days - 1)
+            return WindowSpan(window, period.start, closes, str(Window.PLAN.label))
         spec = self.windows.get(window)
         if spec is None:
             return None
@@ -107,13 +126,22 @@ def procedure_at(school: OrgNode, day: dt.date) -> Procedure | None:
     types = policy.period_types
     if spec is not None:
         period_type, days, windows = spec.period, spec.notice_days, dict(spec.windows)
+        plan = spec.plan
     else:
         period_type = "year" if "year" in types else next(iter(types), "")
-        days, windows = DEFAULT_NOTICE_DAYS, {}
+        days, windows, plan = DEFAULT_NOTICE_DAYS, {}, _default_plan(policy)
     if period_type not in types:
         return None
     title = str(getattr(policy.spec.periods[period_type], "label", "") or period_type)
-    return Procedure(policy, period_type, title, days, windows)
+    return Procedure(policy, period_type, title, days, windows, plan)
+
+
+def _default_plan(policy: object) -> PlanSpec:
+    """Without a ``procedure``: the policy's own semesters where it has them, no window."""
+    semester = getattr(policy.spec, "periods", {}).get("semester")  # type: ignore[attr-defined]
+    if semester is not None:
+        return PlanSpec(anchors=list(semester.anchors), label=semester.label)
+    return PlanSpec()
 
 
 def parse_period_key(school: OrgNode, key: str | None, *, today: dt.date) -> WorkPeriod | None:
@@ -152,7 +180,7 @@ def window_open(
 ) -> tuple[bool, WindowSpan | None, WindowException | None]:
     """Whether ``window`` is open today for ``school``'s ``period``: (open, its span, the
     exception that opens it). No window set → always open once the period has begun."""
-    procedure = procedure_at(school, period.end)
+    procedure = procedure_at(school, period.start if window == Window.PLAN else period.end)
     span = procedure.span(window, period) if procedure is not None else None
     if span is None or span.opens <= today <= span.closes:
         return True, span, None

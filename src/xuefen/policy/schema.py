@@ -224,6 +224,16 @@ class WindowSpec(Strict):
         return self
 
 
+class PlanSpec(Strict):
+    """The semesters a school's school-based training plan covers (``anchors``, MM-DD, as a
+    period type) and the days from a semester's start within which it is submitted to the
+    county (普洱: 每学期开学后一周内 → 7); ``submit_days: null`` sets no window."""
+
+    anchors: list[Annotated[str, Field(pattern=r"^\d{2}-\d{2}$")]] = ["09-01", "03-01"]
+    label: str = "学期"
+    submit_days: Annotated[int, Field(strict=True, ge=1, le=120)] | None = None
+
+
 class Procedure(Strict):
     """How a school's credits reach certification: the period a public notice and a
     submission cover, how many days the notice stays up, and the windows in which schools
@@ -233,6 +243,7 @@ class Procedure(Strict):
     period: str = "year"
     notice_days: Annotated[int, Field(strict=True, ge=1, le=60)] = 7
     windows: dict[Literal["recognition", "certification"], WindowSpec] = {}
+    plan: PlanSpec = PlanSpec()
 
 
 class Extensions(Strict):

@@ -58,6 +58,20 @@ class Record(ScopedModel):
     source = models.CharField(
         _("source"), max_length=20, choices=RecordSource.choices, default=RecordSource.DECLARED
     )
+    # The school-based activity a record was generated from (attendance, its hours, a role
+    # taken): under a plan the county has not approved it earns nothing.
+    activity = models.ForeignKey(
+        "activities.Activity",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="records",
+        verbose_name=_("activity"),
+    )
+    # The natural key of a record that came from elsewhere, unique per teacher: what an
+    # activity generated ("activity:12:training"), an import's external id. Generating or
+    # importing again finds the record instead of adding a second one.
+    origin_key = models.CharField(_("origin"), max_length=80, blank=True, default="")
     # What the record earns must not move once it is certified: at certification the engine
     # input (the record's own fields with everything it inherits from its project, and the
     # approval of project and institution) is copied here, and a certified or revoked record
@@ -97,6 +111,11 @@ class Record(ScopedModel):
                 condition=~Q(status__in=sorted(LOCKED_STATUSES)) | Q(certified_input__isnull=False),
                 name="records_locked_are_frozen",
             ),
+            models.UniqueConstraint(
+                fields=["teacher", "origin_key"],
+                condition=~Q(origin_key=""),
+                name="records_one_per_origin",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -130,7 +149,15 @@ def record_to_engine_dict(record: Record) -> dict[str, Any]:
         status=record.status,
         certified_input=record.certified_input,
         project=ProjectFacts.of(record.project) if record.project_id is not None else None,
+        activity_approved=activity_approved(record),
     )
+
+
+def activity_approved(record: Record) -> bool | None:
+    """Whether the record's activity is under an approved plan (None: no activity)."""
+    if record.activity_id is None:
+        return None
+    return record.activity.earns
 
 
 def record_frozen_input(record: Record) -> dict[str, Any]:
@@ -142,6 +169,7 @@ def record_frozen_input(record: Record) -> dict[str, Any]:
         level=record.level,
         fields=record.fields,
         project=ProjectFacts.of(record.project) if record.project_id is not None else None,
+        activity_approved=activity_approved(record),
     )
 
 
@@ -164,9 +192,12 @@ def frozen_input(
     level: str,
     fields: dict[str, Any] | None,
     project: ProjectFacts | None,
+    activity_approved: bool | None = None,
 ) -> dict[str, Any]:
     """The engine input of a record from its columns (no model instance needed: bulk
-    recomputation reads columns), without id and workflow state."""
+    recomputation reads columns), without id and workflow state. A record generated from an
+    activity whose plan is not approved carries ``approved: false`` (普洱 细则: 未经审定的
+    校本研修项目学时学分，一律不予登记)."""
     data: dict[str, Any] = {}
     if project is not None and kind == "training":
         data.update(project.defaults)
@@ -176,6 +207,8 @@ def frozen_input(
     if level:
         data["level"] = level
     if project is not None and not project.approved:
+        data["approved"] = False
+    if activity_approved is False:
         data["approved"] = False
     return data
 
@@ -190,12 +223,20 @@ def engine_input(
     status: str,
     certified_input: dict[str, Any] | None,
     project: ProjectFacts | None,
+    activity_approved: bool | None = None,
 ) -> dict[str, Any]:
     """The engine input of a record from its columns: see :func:`record_to_engine_dict`."""
     if certified_input is not None:
         data = dict(certified_input)
     else:
-        data = frozen_input(kind=kind, date=date, level=level, fields=fields, project=project)
+        data = frozen_input(
+            kind=kind,
+            date=date,
+            level=level,
+            fields=fields,
+            project=project,
+            activity_approved=activity_approved,
+        )
     data["id"] = str(pk) if pk is not None else "new"
     if kind == ACTIVITY_ATTENDANCE:
         data["review_status"] = status

@@ -37,7 +37,18 @@ from .models import (
 )
 from .workflow import OWNER_EDITABLE, RECORD_MACHINE
 
-RECORD_FIELDS = ("teacher", "kind", "date", "level", "fields", "status", "project", "source")
+RECORD_FIELDS = (
+    "teacher",
+    "kind",
+    "date",
+    "level",
+    "fields",
+    "status",
+    "project",
+    "source",
+    "activity",
+    "origin_key",
+)
 # Keys that are columns or derived, so they may not hide in the ``fields`` payload.
 RESERVED_KEYS = frozenset({"id", "kind", "date", "level", "approved", "review_status", "status"})
 
@@ -181,12 +192,17 @@ def record_create(
     source: str = RecordSource.DECLARED,
     status: str = RecordStatus.DRAFT,
     reason: str = "",
+    activity: Any = None,
+    origin_key: str = "",
 ) -> Record:
     """Enter a record for ``teacher``.
 
     It starts as a draft, or ``submitted``; entering it directly as ``approved`` needs the
     school's review right and as ``certified`` the region's (imports of certified history,
-    registrations by the training office).
+    registrations by the training office). ``activity`` and ``origin_key`` mark a record
+    generated from a school-based activity (or imported under an external id): one record
+    per teacher and origin, so generating again finds it (:class:`ValidationError` on
+    ``origin_key`` if it exists).
     """
     _require_write(actor, teacher, project)
     if project is not None:
@@ -216,8 +232,12 @@ def record_create(
         source=source,
         status=status,
         entered_by=actor,
+        activity=activity,
+        origin_key=origin_key[:80],
     )
     record_validate(record)
+    if origin_key and Record.objects.filter(teacher=teacher, origin_key=record.origin_key).exists():
+        raise ValidationError({"origin_key": _("This record exists already.")})
     if status == RecordStatus.CERTIFIED:
         _check_certifiable(record)
     if status in LOCKED_STATUSES:

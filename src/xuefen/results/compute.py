@@ -208,7 +208,7 @@ def _short(period: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _load_batch(
     teacher_ids: Sequence[int],
-) -> tuple[list[_Teacher], dict[int, list[tuple]], dict[int, ProjectFacts]]:
+) -> tuple[list[_Teacher], dict[int, list[tuple]], dict[int, ProjectFacts], dict[int, bool]]:
     teachers = [
         _Teacher(*row)
         for row in Teacher.objects.filter(pk__in=teacher_ids).values_list(
@@ -217,6 +217,8 @@ def _load_batch(
     ]
     records: dict[int, list[tuple]] = defaultdict(list)
     project_ids: set[int] = set()
+    activity_ids: set[int] = set()
+    activities: dict[int, bool] = {}
     for row in (
         Record.objects.filter(teacher_id__in=teacher_ids)
         .order_by("date", "pk")
@@ -230,16 +232,30 @@ def _load_batch(
             "status",
             "certified_input",
             "project_id",
+            "activity_id",
         )
     ):
         records[row[1]].append(row)
         if row[8] is not None and row[7] is None:
             project_ids.add(row[8])
+        if row[9] is not None and row[7] is None:
+            activity_ids.add(row[9])
     projects = {
         p.pk: ProjectFacts.of(p)
         for p in Project.objects.filter(pk__in=project_ids).select_related("institution")
     }
-    return teachers, records, projects
+    if activity_ids:
+        from xuefen.activities.choices import PlanStatus
+        from xuefen.activities.models import Activity
+
+        earning = set(
+            Activity.objects.filter(
+                pk__in=activity_ids, plan__status=PlanStatus.APPROVED
+            ).values_list("pk", flat=True)
+        )
+        for pk in activity_ids:
+            activities[pk] = pk in earning
+    return teachers, records, projects, activities
 
 
 def _compute_batch(teacher_ids: Sequence[int], as_of: dt.date) -> set[int]:
@@ -247,7 +263,7 @@ def _compute_batch(teacher_ids: Sequence[int], as_of: dt.date) -> set[int]:
     versions = dict(
         TeacherState.objects.filter(teacher_id__in=teacher_ids).values_list("teacher_id", "version")
     )
-    teachers, records, projects = _load_batch(teacher_ids)
+    teachers, records, projects, activities = _load_batch(teacher_ids)
     bindings_of = _bindings_by_school(t.school_id for t in teachers)
     binding_by_id = {b.pk: b for bs in bindings_of.values() for b in bs}
 
@@ -260,9 +276,8 @@ def _compute_batch(teacher_ids: Sequence[int], as_of: dt.date) -> set[int]:
     for teacher in teachers:
         bindings = bindings_of.get(teacher.school_id, [])
         groups: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        for pk, _tid, kind, date, level, fields, status, frozen, project_id in records.get(
-            teacher.pk, []
-        ):
+        for row in records.get(teacher.pk, []):
+            pk, _tid, kind, date, level, fields, status, frozen, project_id, activity_id = row
             binding = binding_in_force(bindings, date)
             if binding is None:
                 continue  # dated where no policy was in force: nothing to compute it by
@@ -276,6 +291,7 @@ def _compute_batch(teacher_ids: Sequence[int], as_of: dt.date) -> set[int]:
                     status=status,
                     certified_input=frozen,
                     project=projects.get(project_id) if frozen is None else None,
+                    activity_approved=activities.get(activity_id) if frozen is None else None,
                 )
             )
         current = binding_in_force(bindings, as_of)

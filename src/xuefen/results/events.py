@@ -13,6 +13,7 @@ bring them up to date. A rolled-back change marks nobody.
 | project.update / approve / reject | teachers with a not-yet-certified record of the project |
 | institution.approve / revoke | teachers with a not-yet-certified record of its projects |
 | policy.bind | every teacher under the node |
+| plan.approve / plan.return | teachers with a not-yet-certified record of the plan's activities |
 
 Certified records are frozen (``Record.certified_input``), so a project or institution
 change never touches their teachers' certified figures; their pending figures may change,
@@ -49,6 +50,7 @@ RECORD_EVENTS = frozenset(
 TEACHER_EVENTS = frozenset({Event.TEACHER_CREATE, Event.TEACHER_UPDATE})
 PROJECT_EVENTS = frozenset({Event.PROJECT_UPDATE, Event.PROJECT_APPROVE, Event.PROJECT_REJECT})
 INSTITUTION_EVENTS = frozenset({Event.INSTITUTION_APPROVE, Event.INSTITUTION_REVOKE})
+PLAN_EVENTS = frozenset({Event.PLAN_APPROVE, Event.PLAN_RETURN})
 
 
 def _open_records() -> QuerySet:
@@ -83,6 +85,14 @@ def on_business_change(
                 Teacher.objects.filter(
                     pk__in=_open_records()
                     .filter(project__institution_id=int(entry.target_id))
+                    .values("teacher_id")
+                )
+            )
+        elif event in PLAN_EVENTS:
+            mark_stale(
+                Teacher.objects.filter(
+                    pk__in=_open_records()
+                    .filter(activity__plan_id=int(entry.target_id))
                     .values("teacher_id")
                 )
             )

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "xuefen.org",
     "xuefen.catalog",
     "xuefen.records",
+    "xuefen.activities",
     "xuefen.results",
     "xuefen.audit",
     "xuefen.jobs",
