@@ -35,6 +35,7 @@ urlpatterns = [
     path("jobs/", include("xuefen.jobs.urls")),
     path("records/", include("xuefen.records.urls")),
     path("review/", include("xuefen.review.urls")),
+    path("activities/", include("xuefen.activities.urls")),
     path("credits/", include("xuefen.credits.urls")),
     path("inbox/", include("xuefen.inbox.urls")),
     path("catalog/", include("xuefen.catalog.urls")),

@@ -1,0 +1,3 @@
+"""Pages of school-based training (filled in by its views)."""
+
+urlpatterns: list = []
