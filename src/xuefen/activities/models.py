@@ -175,6 +175,7 @@ class Activity(SchoolVisible):
         verbose_name=_("materials confirmed by"),
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
     # Key of the rotating sign-in codes (never shown; a new one voids every code).
     sign_secret = models.CharField(max_length=64, default=_new_secret, editable=False)
     created_by = models.ForeignKey(
