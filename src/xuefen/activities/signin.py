@@ -8,7 +8,8 @@ Three ways, one row each in :class:`~xuefen.activities.models.Participation`:
 ``personal``  each teacher's phone shows a personal rotating code, the presenter's phone
               scans it (:func:`sign_in_personal`) — for large rooms;
 ``manual``    the school's administrator signs a person in by hand, with a reason
-              (:func:`sign_in_manual`).
+              (``activities.services.attendance_set`` with ``present``; the page is
+              ``activities:sign_manual``).
 
 Codes. A code is the first 10 bytes of HMAC-SHA256 over (purpose, activity, teacher,
 slot), base32 (16 characters of ``a–z2–7``), keyed by the activity's ``sign_secret`` and
@@ -202,19 +203,20 @@ def closed_reason(activity: Activity, moment: dt.datetime) -> str | None:
     return None
 
 
-def _expired() -> ValidationError:
-    return ValidationError(
-        {
-            "code": _(
-                "This code has expired or is not valid (the code on the screen changes every "
-                "%(seconds)s seconds). Scan the code on the screen again."
-            )
-            % {"seconds": rotation()}
-        }
-    )
+def expired_message() -> str:
+    """What a teacher reads for a code that is no longer (or never was) good."""
+    return _(
+        "This code has expired or is not valid (the code on the screen changes every "
+        "%(seconds)s seconds). Scan the code on the screen again."
+    ) % {"seconds": rotation()}
 
 
-def _check_code(
+def not_participant_message() -> str:
+    """What a teacher not on the list of participants reads."""
+    return _("You are not on the list of participants of this activity.")
+
+
+def check_code(
     activity: Activity,
     code: str,
     *,
@@ -231,7 +233,7 @@ def _check_code(
     if reason is not None:
         raise ValidationError({"code": reason})
     if not code_matches(activity, code, moment=moment, teacher=teacher):
-        raise _expired()
+        raise ValidationError({"code": expired_message()})
     return moment
 
 
@@ -263,9 +265,7 @@ def _participation(activity: Activity, teacher: Any) -> Participation:
         .first()
     )
     if row is None:
-        raise ValidationError(
-            {"teacher": _("You are not on the list of participants of this activity.")}
-        )
+        raise ValidationError({"teacher": not_participant_message()})
     return row
 
 
@@ -327,7 +327,7 @@ def sign_in(
         done = _already(row)
         if done is not None:
             return done
-        moment = _check_code(activity, code, now=now, scanned_at=scanned_at)
+        moment = check_code(activity, code, now=now, scanned_at=scanned_at)
         if not device:
             raise ValidationError(
                 {
@@ -409,7 +409,7 @@ def sign_in_personal(
         done = _already(row)
         if done is not None:
             return done
-        moment = _check_code(activity, code, now=now, scanned_at=scanned_at, teacher=teacher)
+        moment = check_code(activity, code, now=now, scanned_at=scanned_at, teacher=teacher)
         old = _mark_present(row, actor=actor, method=SignInMethod.PERSONAL, moment=moment)
         audit_log(
             actor=actor,
@@ -418,36 +418,5 @@ def sign_in_personal(
             node=activity.school,
             old=old,
             new={"state": row.state, "method": row.method, "signed_at": moment},
-        )
-    return SignInResult(participation=row)
-
-
-def sign_in_manual(*, actor: Any, participation: Participation, reason: str) -> SignInResult:
-    """The school's administrator signs a participant in by hand, with a reason (audited),
-    while the activity is planned (before it closes, at any time: the window does not
-    apply). Signing in a participant already present changes nothing."""
-    reason = (reason or "").strip()
-    row = Participation.objects.select_related("activity").get(pk=participation.pk)
-    if not can(actor, "change", row.activity):
-        raise PermissionDenied("only the school's administrators sign people in by hand")
-    if not reason:
-        raise ValidationError({"reason": _("Give a reason.")})
-    with transaction.atomic():
-        activity = _locked(row.activity)
-        if activity.status != ActivityStatus.PLANNED:
-            raise ValidationError({"status": closed_reason(activity, _now())})
-        row = Participation.objects.select_for_update().get(pk=row.pk)
-        done = _already(row)
-        if done is not None:
-            return done
-        old = _mark_present(row, actor=actor, method=SignInMethod.MANUAL, moment=_now())
-        audit_log(
-            actor=actor,
-            event=Event.SIGN_IN_MANUAL,
-            target=row,
-            node=activity.school,
-            old=old,
-            new={"state": row.state, "method": row.method},
-            reason=reason,
         )
     return SignInResult(participation=row)
