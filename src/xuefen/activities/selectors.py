@@ -745,3 +745,234 @@ def teacher_calendar(*, fetched_by: Any, now: dt.datetime | None = None) -> Teac
         upcoming=[entry(p) for p in upcoming],
         months=months,
     )
+
+
+# -- activities, attendance, leave (helper B; pages in activities.activity_views) --------
+# Imports are local to this section so that the parts never edit one another's lines.
+
+ACTIVITY_PAGE_SIZE = 20
+
+
+def activity_schools(*, fetched_by: Any) -> Any:
+    """Schools whose activities the user runs or oversees (school administrators and
+    principals; a county's staff reach every school of the county), by position."""
+    from xuefen.org.choices import NodeKind
+    from xuefen.org.models import OrgNode
+    from xuefen.org.scoping import restrict
+
+    return restrict(OrgNode, fetched_by, "review").filter(kind=NodeKind.SCHOOL).order_by("path")
+
+
+def activity_list(
+    *,
+    fetched_by: Any,
+    school: Any,
+    when: str = "upcoming",
+    group: Any = None,
+    type: str = "",
+    now: dt.datetime | None = None,
+) -> Any:
+    """The school's activities the user may see: ``upcoming`` (planned, not yet over;
+    soonest first) or ``past`` (over, closed or cancelled; newest first), optionally of
+    one subject group (or a group beneath it) and one type; with presenter, plan and the
+    participant counts, in a fixed number of queries per page (groups prefetched)."""
+    from django.db.models import Count, Q
+
+    from xuefen.org.scoping import restrict
+
+    from .choices import ActivityStatus, Attendance
+    from .models import Activity
+
+    now = now or timezone.now()
+    coming = Q(ends_at__gte=now) & Q(status=ActivityStatus.PLANNED)
+    qs = restrict(Activity, fetched_by, "view").filter(school_id=school.pk)
+    if group is not None:
+        ids = Activity.groups.through.objects.filter(orgnode__path__startswith=group.path).values(
+            "activity_id"
+        )
+        qs = qs.filter(pk__in=ids)
+    if type:
+        qs = qs.filter(type=type)
+    if when == "past":
+        qs = qs.exclude(coming).order_by("-starts_at", "-pk")
+    else:
+        qs = qs.filter(coming).order_by("starts_at", "pk")
+    return (
+        qs.select_related("presenter", "plan", "makeup_of")
+        .prefetch_related("groups")
+        .annotate(
+            n_participants=Count("participants"),
+            n_attended=Count(
+                "participants",
+                filter=Q(participants__state__in=[Attendance.PRESENT, Attendance.MAKEUP]),
+            ),
+        )
+    )
+
+
+def activity_get(*, fetched_by: Any, pk: int, action: str = "view") -> Any:
+    """One activity the user may ``action`` (404 otherwise), with what its page shows."""
+    from xuefen.org.scoping import get_scoped_or_404
+
+    from .models import Activity
+
+    return get_scoped_or_404(
+        Activity.objects.select_related(
+            "school", "presenter", "plan", "makeup_of", "materials_confirmed_by"
+        ),
+        fetched_by,
+        action,
+        pk=pk,
+    )
+
+
+def activity_participants(*, fetched_by: Any, activity: Any) -> list[Any]:
+    """The participants the user may see (staff: all; a teacher: their own row), by
+    name, with the teacher and the make-up session."""
+    from xuefen.org.scoping import restrict
+
+    from .models import Participation
+
+    return list(
+        restrict(Participation, fetched_by, "view")
+        .filter(activity_id=activity.pk)
+        .select_related("teacher", "made_up_in", "signed_by")
+        .order_by("teacher__name_pinyin", "pk")
+    )
+
+
+def activity_roles(*, fetched_by: Any, activity: Any) -> list[Any]:
+    """The roles taken in the activity, with their teachers."""
+    from xuefen.org.scoping import restrict
+
+    from .models import ActivityRole
+
+    return list(
+        restrict(ActivityRole, fetched_by, "view")
+        .filter(activity_id=activity.pk)
+        .select_related("teacher")
+        .order_by("role", "teacher__name_pinyin", "pk")
+    )
+
+
+def activity_materials(*, fetched_by: Any, activity: Any) -> list[Any]:
+    """The activity's materials, by kind."""
+    from xuefen.org.scoping import restrict
+
+    from .models import Material
+
+    return list(
+        restrict(Material, fetched_by, "view")
+        .filter(activity_id=activity.pk)
+        .select_related("uploaded_by")
+        .order_by("kind", "pk")
+    )
+
+
+def material_get(*, fetched_by: Any, pk: int, action: str = "view") -> Any:
+    """One material the user may ``action`` (404 otherwise)."""
+    from xuefen.org.scoping import get_scoped_or_404
+
+    from .models import Material
+
+    return get_scoped_or_404(Material.objects.select_related("activity"), fetched_by, action, pk=pk)
+
+
+def activity_leaves(*, fetched_by: Any, activity: Any) -> list[Any]:
+    """The leave requests of the activity the user may see (staff: all; a teacher: own)."""
+    from xuefen.org.scoping import restrict
+
+    from .models import LeaveRequest
+
+    return list(
+        restrict(LeaveRequest, fetched_by, "view")
+        .filter(activity_id=activity.pk)
+        .select_related("teacher", "decided_by")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def leave_get(*, fetched_by: Any, pk: int, action: str = "view") -> Any:
+    """One leave request the user may ``action`` (404 otherwise)."""
+    from xuefen.org.scoping import get_scoped_or_404
+
+    from .models import LeaveRequest
+
+    return get_scoped_or_404(
+        LeaveRequest.objects.select_related("teacher", "activity", "activity__school"),
+        fetched_by,
+        action,
+        pk=pk,
+    )
+
+
+def pending_leaves(*, fetched_by: Any, school: Any) -> Any:
+    """Leave requests of the school waiting for a decision the user may take, oldest
+    first, with teacher and activity."""
+    from xuefen.org.scoping import restrict
+
+    from .choices import LeaveStatus
+    from .models import LeaveRequest
+
+    return (
+        restrict(LeaveRequest, fetched_by, "review")
+        .filter(activity__school_id=school.pk, status=LeaveStatus.PENDING)
+        .select_related("teacher", "activity")
+        .order_by("activity__starts_at", "created_at", "pk")
+    )
+
+
+def school_teachers(*, fetched_by: Any, school: Any) -> Any:
+    """The school's active teachers the user may see, by name (the pickers)."""
+    from xuefen.org.models import Teacher
+    from xuefen.org.scoping import restrict
+
+    return (
+        restrict(Teacher, fetched_by, "view")
+        .filter(school_id=school.pk, active=True)
+        .order_by("name_pinyin", "pk")
+    )
+
+
+def school_groups(*, fetched_by: Any, school: Any) -> Any:
+    """The school's subject and lesson groups, by position in the tree."""
+    from xuefen.org.choices import NodeKind
+    from xuefen.org.models import OrgNode
+    from xuefen.org.scoping import restrict
+
+    return (
+        restrict(OrgNode, fetched_by, "view")
+        .filter(
+            path__startswith=school.path,
+            kind__in=[NodeKind.SUBJECT_GROUP, NodeKind.LESSON_GROUP],
+        )
+        .order_by("path")
+    )
+
+
+def school_plans(*, fetched_by: Any, school: Any) -> Any:
+    """The school's plans (any status), newest semester first (the activity form)."""
+    from xuefen.org.scoping import restrict
+
+    from .models import Plan
+
+    return restrict(Plan, fetched_by, "view").filter(school_id=school.pk).order_by("-start")
+
+
+def makeup_candidates(*, fetched_by: Any, school: Any, exclude: Any = None) -> Any:
+    """Activities of the school a session may make up for, or a miss be made up in: not
+    cancelled, not make-up sessions themselves (the form's pickers), newest first."""
+    from xuefen.org.scoping import restrict
+
+    from .choices import ActivityStatus
+    from .models import Activity
+
+    qs = (
+        restrict(Activity, fetched_by, "view")
+        .filter(school_id=school.pk)
+        .exclude(status=ActivityStatus.CANCELLED)
+        .order_by("-starts_at", "-pk")
+    )
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    return qs
