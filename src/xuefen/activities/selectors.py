@@ -579,6 +579,17 @@ def board_schools(*, fetched_by: Any) -> QuerySet[OrgNode]:
     return restrict(OrgNode, fetched_by, "review").filter(kind=NodeKind.SCHOOL).order_by("path")
 
 
+@dataclass(frozen=True)
+class CalendarRecord:
+    """A record the activity generated for the teacher, and where its review stands."""
+
+    pk: int
+    kind: str
+    kind_label: str
+    status: str
+    status_label: str
+
+
 @dataclass
 class CalendarEntry:
     """One activity on a teacher's calendar, with what the teacher has to do with it."""
@@ -599,7 +610,7 @@ class CalendarEntry:
     roles: list[str] = field(default_factory=list)  # labels of the roles the teacher takes
     leave_status: str = ""  # the teacher's latest leave request, if any
     leave_label: str = ""
-    records: list[tuple[str, str, str]] = field(default_factory=list)  # kind, status, label
+    records: list[CalendarRecord] = field(default_factory=list)  # generated for the teacher
     sign_open: bool = False  # the sign-in is open now
 
     @property
@@ -660,6 +671,7 @@ def teacher_calendar(*, fetched_by: Any, now: dt.datetime | None = None) -> Teac
     by month, each with the roles they take, their leave request and the records the
     activity generated for them. Six queries, whatever the number of activities."""
     from xuefen.org.models import Teacher
+    from xuefen.policy import KIND_LABELS
     from xuefen.records.choices import RecordStatus
     from xuefen.records.models import Record
 
@@ -699,14 +711,22 @@ def teacher_calendar(*, fetched_by: Any, now: dt.datetime | None = None) -> Teac
         .values_list("activity_id", "status")
     ):
         leaves[activity_id] = status  # the latest wins
-    records: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
-    for activity_id, kind, status in (
+    records: dict[int, list[CalendarRecord]] = defaultdict(list)
+    for pk, activity_id, kind, status in (
         restrict(Record, fetched_by, "view")
         .filter(teacher=teacher, activity_id__in=ids)
         .order_by("pk")
-        .values_list("activity_id", "kind", "status")
+        .values_list("pk", "activity_id", "kind", "status")
     ):
-        records[activity_id].append((kind, status, _label(RecordStatus, status)))
+        records[activity_id].append(
+            CalendarRecord(
+                pk=pk,
+                kind=kind,
+                kind_label=KIND_LABELS.get(kind, kind),
+                status=status,
+                status_label=_label(RecordStatus, status),
+            )
+        )
 
     def entry(participation: Participation) -> CalendarEntry:
         activity = participation.activity
