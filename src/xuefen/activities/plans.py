@@ -42,7 +42,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pydantic import ValidationError as PydanticError
 
@@ -161,25 +161,25 @@ LANZHOU_KINDS: dict[str, type[_Row]] = {"session": LanzhouSession, "self_study":
 
 # How errors name a field (the form's labels).
 FIELD_LABELS: dict[str, Any] = {
-    "month": gettext_lazy("Month"),
-    "theme": gettext_lazy("Theme"),
-    "type": gettext_lazy("Type"),
-    "groups": gettext_lazy("Subject groups"),
-    "responsible": gettext_lazy("Person responsible"),
-    "step": gettext_lazy("Step"),
-    "start": gettext_lazy("From"),
-    "end": gettext_lazy("To"),
-    "content": gettext_lazy("Content"),
-    "tasks": gettext_lazy("Tasks"),
-    "time": gettext_lazy("Time"),
-    "goal": gettext_lazy("Goal"),
-    "materials": gettext_lazy("Materials"),
-    "presenter": gettext_lazy("Presenter"),
-    "topic": gettext_lazy("Topic for discussion"),
-    "words": gettext_lazy("Assignment length (characters)"),
-    "kind": gettext_lazy("Kind"),
-    **{tier.value: tier.label for tier in Tier},
+    "month": pgettext_lazy("plan", "Month"),
+    "theme": pgettext_lazy("plan", "Theme"),
+    "type": pgettext_lazy("plan", "Type"),
+    "groups": pgettext_lazy("plan", "Subject groups"),
+    "responsible": pgettext_lazy("plan", "Person responsible"),
+    "step": pgettext_lazy("plan", "Step"),
+    "start": pgettext_lazy("plan", "From"),
+    "end": pgettext_lazy("plan", "To"),
+    "content": pgettext_lazy("plan", "Content"),
+    "tasks": pgettext_lazy("plan", "Tasks"),
+    "time": pgettext_lazy("plan", "Time"),
+    "goal": pgettext_lazy("plan", "Goal"),
+    "materials": pgettext_lazy("plan", "Materials"),
+    "presenter": pgettext_lazy("plan", "Presenter"),
+    "topic": pgettext_lazy("plan", "Topic for discussion"),
+    "words": pgettext_lazy("plan", "Assignment length (characters)"),
+    "kind": pgettext_lazy("plan", "Kind"),
 }
+FIELD_LABELS.update({tier.value: tier.label for tier in Tier})
 
 
 def _row_name(template: str, row: int, item: Any) -> str:
@@ -370,7 +370,10 @@ def _check_rows(
             yield _message(
                 where,
                 str(label["start"]),
-                _("%(day)s: the phase begins after the previous step ends (%(previous)s).")
+                _(
+                    "%(day)s is not after the previous step's end (%(previous)s): the phases "
+                    "follow one another."
+                )
                 % {"day": row.start.isoformat(), "previous": previous.end.isoformat()},
             )
         if step == DALI_TIERED_STEP:
