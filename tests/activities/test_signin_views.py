@@ -17,7 +17,7 @@ from tests.activities.test_signin import Clock, make_activity, row, sign_ins
 from xuefen.activities import signin
 from xuefen.activities.choices import ActivityStatus, Attendance, SignInMethod
 from xuefen.activities.models import Activity, Participation
-from xuefen.activities.signin_views import DEVICE_COOKIE, SCANS_KEY
+from xuefen.activities.signin_views import DEVICE_COOKIE, SCANS_KEY, qr_svg
 from xuefen.audit.choices import Event
 from xuefen.audit.models import AuditEntry
 
@@ -188,6 +188,8 @@ def test_the_screen_shows_a_qr_code_of_the_sign_link_without_style(
         assert "0</span> / 2" in body
         code = re.search(r'data-code="([a-z2-7]{16})"', body).group(1)
         assert code == signin.room_code(activity)
+        # The QR code is the absolute link of this code's sign-in page.
+        assert str(qr_svg("http://testserver" + sign_url(activity, code))) in body
 
 
 def test_only_the_presenter_and_the_admins_see_the_screen(

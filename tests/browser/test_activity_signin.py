@@ -205,3 +205,53 @@ def test_sign_in_that_cannot_be_forwarded(
     assert re.search(r"含待审核?记录：2 学时", home), home[:2000]
     assert "七年级语文集体备课" in home
     screenshot(teacher, "signin-6-home")
+
+
+def test_a_large_room_the_presenter_scans_personal_codes(
+    live_server: Any,
+    people: Any,
+    new_page: Any,  # noqa: F811
+    screenshot: Any,  # noqa: F811
+    monkeypatch: Any,
+) -> None:
+    base = live_server.url
+    now = timezone.now().replace(microsecond=0)
+    clock = Clock(now - dt.timedelta(seconds=int(now.timestamp()) % signin.rotation()))
+    monkeypatch.setattr(signin, "_now", clock)
+    activity = setting_up(people, clock)
+
+    # The teacher shows her personal code; it changes while she waits.
+    teacher = new_page(PHONE)
+    teacher.goto(f"{base}{reverse('activities:my_code', args=[activity.pk])}")
+    log_in(teacher, "teacher_a")
+    fits(teacher)
+    expect(teacher.locator("#my-code-part svg.qr")).to_be_visible()
+    screenshot(teacher, "signin-personal-1-code")
+    code = signin.personal_code(activity, people.teacher_a)
+    scan = reverse("activities:scan", args=[activity.pk, people.teacher_a.pk, code])
+
+    # The presenter's camera opens the link: one tap signs her in.
+    host = new_page(PHONE)
+    host.goto(f"{base}{scan}")
+    log_in(host, "presenter_a")
+    fits(host)
+    expect(host.locator(".big-name")).to_have_text("张丽")
+    host.get_by_role("button", name="确认签到").click()
+    host.wait_for_load_state("networkidle")
+    expect(host.locator("#signin-result")).to_contain_text("张丽 已签到")
+    screenshot(host, "signin-personal-2-scanned")
+    mine = Participation.objects.get(activity=activity, teacher=people.teacher_a)
+    assert (mine.state, mine.method, mine.signed_by_id) == (
+        Attendance.PRESENT,
+        "personal",
+        mine.activity.presenter.user_id,
+    )
+    # The teacher's page notices by itself (polling) and stops showing a code.
+    expect(teacher.locator("#my-code-part .signin-ok")).to_be_visible(timeout=12_000)
+
+    # A screenshot of the code, scanned after the rotation, no longer works.
+    clock.tick(2 * signin.rotation())
+    late = reverse("activities:scan", args=[activity.pk, people.teacher_a2.pk, code])
+    go(host, f"{base}{late}")
+    assert host.get_by_role("button", name="确认签到").count() == 0
+    expect(host.locator(".signin-error")).to_be_visible()
