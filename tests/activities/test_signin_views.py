@@ -268,7 +268,7 @@ def test_the_screen_query_count_holds_as_participants_grow(
     for name in ("screen", "sign_manual"):
         user = presenter.user if name == "screen" else people.school_admin_a
         client = logged_in(user)
-        with django_assert_max_num_queries(16):
+        with django_assert_max_num_queries(11):
             assert client.get(reverse(f"activities:{name}", args=[activity.pk])).status_code == 200
 
 
