@@ -159,6 +159,145 @@ SURNAMES = (
 GIVEN_MALE = "伟强磊军勇杰涛斌超明刚平辉鹏华飞鑫波宇浩凯健俊帆帅旭宁龙林阳洋成康亮志文"
 GIVEN_FEMALE = "芳娜敏静丽艳娟霞秀玲桂英华慧巧美婷雪琳晶燕玉萍红梅莉兰琴云莹倩颖洁佳欣悦"
 
+# School-based training of the current semester (build_school_training).
+PLAN_EXCEPTION_REASON = "演示数据：学期计划补交，县研训院延长提交时间"
+PLAN_THEMES = [
+    ("大单元教学设计研讨", "lesson_preparation"),
+    ("同课异构与议课", "observation"),
+    ("作业设计与评价改革", "research"),
+]
+MATERIAL_NAMES = {"plan": "活动方案", "process": "过程记录", "summary": "活动总结"}
+ATTENDANCE_SHEET = "纸质签到表"
+LEAVE_NOTE = "病假（已提交假条）"
+# school01's activities: day relative to today, times, the groups (indexes into the
+# school's groups; none: the whole school), what is done to them. Only four are closed
+# (about 50 participants): each generated record costs ~10 ms of seed_demo.
+DEMO_ACTIVITIES: list[dict[str, Any]] = [
+    {
+        "day": -49,
+        "start": dt.time(15, 30),
+        "end": dt.time(17, 30),
+        "hours": 2,
+        "theme": "大单元教学设计研讨",
+        "type": "lesson_preparation",
+        "place": "语文组办公室",
+        "groups": [0],
+        "roles": ["teacher", "review"],
+        "materials": ["plan", "process", "summary"],
+        "confirmed": True,
+        "close": True,
+    },
+    {
+        "day": -35,
+        "start": dt.time(14, 30),
+        "end": dt.time(17, 0),
+        "hours": 2.5,
+        "theme": "同课异构：函数的概念",
+        "type": "observation",
+        "place": "录播教室",
+        "groups": [1],
+        "roles": ["teacher"],
+        "materials": ["plan", "summary"],
+        "close": True,
+    },
+    {
+        "day": -21,
+        "start": dt.time(15, 0),
+        "end": dt.time(17, 0),
+        "hours": 2,
+        "theme": "新课标下的读写教学",
+        "type": "seminar",
+        "place": "英语组办公室",
+        "groups": [2],
+        "materials": ["plan", "process", "summary"],
+        "close": True,
+    },
+    {
+        "day": -14,
+        "start": dt.time(14, 0),
+        "end": dt.time(16, 0),
+        "hours": 2,
+        "theme": "实验教学的课堂观察",
+        "type": "observation",
+        "place": "物理实验室",
+        "groups": [3],
+        "roles": ["keynote"],
+        "materials": ["plan"],
+        "close": True,
+    },
+    {
+        "day": -7,
+        "start": dt.time(15, 30),
+        "end": dt.time(17, 30),
+        "hours": 2,
+        "theme": "作业设计与评价改革",
+        "type": "research",
+        "place": "语文组办公室",
+        "groups": [0],
+        # Past, not closed yet: the attendance and the closing are the administrator's.
+    },
+    # Today, open all day (a teaching open day): the sign-in screen can be tried.
+    {
+        "day": 0,
+        "start": dt.time(8, 0),
+        "end": dt.time(22, 0),
+        "hours": 3,
+        "theme": "教学开放日：课堂观察与诊断",
+        "type": "observation",
+        "place": "各班教室",
+        "groups": [0, 1],
+    },
+    {
+        "day": 1,
+        "start": dt.time(15, 30),
+        "end": dt.time(17, 30),
+        "hours": 2,
+        "theme": "读书交流：《给教师的建议》",
+        "type": "reading",
+        "place": "图书馆",
+        "groups": [0, 2],
+        "leave": True,
+    },
+    {
+        "day": 14,
+        "start": dt.time(15, 0),
+        "end": dt.time(17, 0),
+        "hours": 2,
+        "theme": "专题讲座：信息技术与学科融合",
+        "type": "lecture",
+        "place": "学校报告厅",
+        "groups": [],
+        "roles": ["lecture"],
+    },
+]
+
+
+def demo_pdf(title: str) -> bytes:
+    """A one-page PDF saying ``title`` (ASCII only: no font is embedded)."""
+    text = "".join(c if 32 <= ord(c) < 127 and c not in "()\\" else "?" for c in title)
+    stream = f"BT /F1 14 Tf 72 760 Td (xuefen demo: {text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
 
 @dataclass
 class DemoLogin:
@@ -177,6 +316,8 @@ class Built:
     schools: int = 0
     teachers: int = 0
     records: int = 0
+    plans: int = 0
+    activities: int = 0
     logins: list[DemoLogin] = field(default_factory=list)
 
 
@@ -238,6 +379,8 @@ class WorldBuilder:
         self.id_numbers: set[str] = set()
         self.built = Built()
         self.school_admins: dict[int, Any] = {}
+        # (number, school, its administrator, the county's administrator, its groups)
+        self.schools: list[tuple[int, OrgNode, Any, Any, list[OrgNode]]] = []
 
     # -- helpers ---------------------------------------------------------------------
 
@@ -331,6 +474,7 @@ class WorldBuilder:
                     )
         self.build_records()
         self.built.schools = school_no
+        self.build_school_training(counties)
         return self.built
 
     def school_plan(self) -> dict[str, int]:
@@ -538,6 +682,7 @@ class WorldBuilder:
             )
             for g, subjects in GROUPS[kind]
         ]
+        self.schools.append((number, school, school_admin, county_admin, [g for g, _s in groups]))
         county = parent.parent
         # Each school has its own share of teachers short this year: some schools fall
         # under the 20% rule, most do not.
@@ -844,6 +989,190 @@ class WorldBuilder:
             ]
         )
         self.built.records = len(records)
+
+    # -- school-based training -------------------------------------------------------
+
+    def build_school_training(self, counties: list) -> None:
+        """The current semester's school-based training, through the services: school01
+        has an approved plan and activities (closed ones with attendance, materials, roles
+        and the records closing generated; one open today for the sign-in screen, one
+        tomorrow with a leave request); every other school has a submitted plan (even
+        numbers) or a draft (odd). Where the plan window has passed, the county keeps it
+        open until today (an exception with its reason), as a county does for late plans."""
+        from xuefen.activities.plans import plan_approve, plan_create, plan_semester, plan_submit
+        from xuefen.credits.procedure import window_open
+        from xuefen.credits.windows import window_exception_open
+
+        if not self.schools:
+            return
+        semester = plan_semester(self.schools[0][1], semester_day=self.today)
+        real_today = timezone.localdate()
+        for county, _code, county_user, _areas in counties:
+            is_open, span, _exception = window_open(
+                school=county, window="plan", period=semester, today=real_today
+            )
+            if not is_open and span is not None and real_today >= semester.start:
+                window_exception_open(
+                    actor=county_user,
+                    node=county,
+                    window="plan",
+                    period=semester,
+                    open_until=real_today,
+                    reason=PLAN_EXCEPTION_REASON,
+                )
+        for number, school, admin, county_user, groups in self.schools:
+            plan = plan_create(
+                actor=admin,
+                school=school,
+                period=semester,
+                title=f"{school.name}{semester.name}校本研修计划",
+                goals="以新课标为引领，聚焦大单元教学与作业设计，提升课堂教学能力。",
+                themes="大单元教学设计；课堂观察与诊断；作业设计与评价改革",
+                responsible=f"{school.name}教科室、各教研组长",
+                items=self.plan_items(semester, groups),
+            )
+            self.built.plans += 1
+            if number == 1 or number % 2 == 0:
+                plan_submit(actor=admin, plan=plan)
+            if number == 1:
+                plan_approve(
+                    actor=county_user, plan=plan, reason="计划目标明确，安排可行，同意实施。"
+                )
+                self.school_activities(school, admin, groups, plan, semester)
+
+    def plan_items(self, semester: Any, groups: list[OrgNode]) -> list[dict[str, Any]]:
+        """A monthly plan: each group's themed activities over the semester's months."""
+        months = []
+        day = semester.start
+        while day <= semester.end and len(months) < 4:
+            months.append(f"{day:%Y-%m}")
+            day = (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+        items = []
+        for i, group in enumerate(groups):
+            for j, (theme, kind) in enumerate(PLAN_THEMES[:3]):
+                items.append(
+                    {
+                        "month": months[(i + j) % len(months)],
+                        "theme": theme,
+                        "type": kind,
+                        "groups": [group.name],
+                        "responsible": f"{group.name}组长",
+                    }
+                )
+        return items
+
+    def school_activities(
+        self, school: OrgNode, admin: Any, groups: list[OrgNode], plan: Any, semester: Any
+    ) -> None:
+        """school01's activities of the semester (see :data:`DEMO_ACTIVITIES`)."""
+        from django.core.files.base import ContentFile
+
+        from xuefen.activities.services import (
+            activity_close,
+            activity_create,
+            leave_request,
+            material_add,
+            materials_confirm,
+            role_assign,
+        )
+
+        zone = timezone.get_current_timezone()
+        now = timezone.now()
+        teachers = list(Teacher.objects.filter(school=school).order_by("pk"))
+        by_group: dict[int, list[Teacher]] = {}
+        for teacher in teachers:
+            by_group.setdefault(teacher.group_id, []).append(teacher)
+        for spec in DEMO_ACTIVITIES:
+            day = self.today + dt.timedelta(days=spec["day"])
+            starts = dt.datetime.combine(day, spec["start"], tzinfo=zone)
+            ends = dt.datetime.combine(day, spec["end"], tzinfo=zone)
+            chosen = [groups[i] for i in spec["groups"] if i < len(groups)]
+            members = [t for g in chosen for t in by_group.get(g.pk, [])] or teachers
+            presenter = members[-1]
+            activity = activity_create(
+                actor=admin,
+                school=school,
+                theme=spec["theme"],
+                type=spec["type"],
+                place=spec["place"],
+                starts_at=starts,
+                ends_at=ends,
+                hours=spec["hours"],
+                groups=chosen,
+                presenter=presenter,
+                plan=plan if semester.start <= day <= semester.end else None,
+            )
+            self.built.activities += 1
+            for role in spec.get("roles", ()):
+                role_assign(
+                    actor=admin,
+                    activity=activity,
+                    teacher=presenter if role != "review" else members[0],
+                    role=role,
+                )
+            for kind in spec.get("materials", ()):
+                material_add(
+                    actor=admin,
+                    activity=activity,
+                    kind=kind,
+                    file=ContentFile(demo_pdf(f"{spec['theme']} - {kind}")),
+                    name=f"{MATERIAL_NAMES[kind]}.pdf",
+                )
+            if spec.get("confirmed"):
+                materials_confirm(actor=admin, activity=activity)
+            if spec.get("leave") and starts > now:
+                leave_request(
+                    actor=members[0].user,
+                    activity=activity,
+                    reason="参加县级骨干教师培训，请假一次。",
+                )
+            if spec.get("close") and ends < now:
+                self.take_attendance(activity, admin, first=teachers[0])
+                activity_close(actor=admin, activity=activity)
+
+    def take_attendance(self, activity: Any, admin: Any, *, first: Teacher) -> None:
+        """The attendance sheet of a past activity, written in bulk as an import would
+        (most present, some on leave, the others left to be marked absent at closing),
+        with one ``participant.attendance`` audit row each, as ``attendance_set`` writes."""
+        from xuefen.activities.choices import Attendance, SignInMethod
+        from xuefen.activities.models import Participation
+
+        rows = list(Participation.objects.filter(activity=activity).order_by("pk"))
+        marked: list[tuple[Participation, str]] = []
+        for row in rows:
+            roll = self.rnd.random()
+            if row.teacher_id == first.pk or roll < 0.86:
+                row.state, row.method, row.signed_by = (
+                    Attendance.PRESENT,
+                    SignInMethod.MANUAL,
+                    admin,
+                )
+                row.signed_at = activity.starts_at + dt.timedelta(
+                    minutes=self.rnd.randrange(-10, 6)
+                )
+                row.note = ATTENDANCE_SHEET
+            elif roll < 0.94:
+                row.state, row.note = Attendance.LEAVE, LEAVE_NOTE
+            else:
+                continue
+            marked.append((row, row.note))
+        Participation.objects.bulk_update(
+            [r for r, _n in marked], ["state", "method", "signed_by", "signed_at", "note"]
+        )
+        audit_log_bulk(
+            [
+                audit_entry(
+                    actor=admin,
+                    event=Event.ATTENDANCE_SET,
+                    target=row,
+                    node=activity.school,
+                    old={"state": Attendance.EXPECTED, "method": ""},
+                    new={"state": row.state, "method": row.method, "teacher": row.teacher_id},
+                    reason=note,
+                )
+                for row, note in marked
+            ]
+        )
 
 
 def iter_logins(logins: list[DemoLogin]) -> Iterator[str]:
