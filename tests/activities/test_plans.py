@@ -31,6 +31,7 @@ from xuefen.audit.choices import Event
 from xuefen.audit.models import AuditEntry
 from xuefen.credits.windows import window_exception_open
 from xuefen.inbox.models import Notification
+from xuefen.records.models import Record, record_to_engine_dict
 
 pytestmark = pytest.mark.django_db
 
@@ -357,11 +358,21 @@ def test_an_approved_plan_returned_later_stops_its_activities_earning(people, su
         ends_at=timezone.now() + dt.timedelta(hours=2),
         hours=2,
     )
-    assert Activity.objects.get(pk=activity.pk).earns
+    record = Record(
+        teacher=people.teacher_a,
+        kind="training",
+        date=dt.date(2025, 10, 9),
+        fields={"mode": "school_based", "hours": 2},
+        status="submitted",
+        activity=activity,
+    )
+    assert "approved" not in record_to_engine_dict(record)
     plan_return(actor=people.county_admin, plan=submitted, reason="未按计划实施")
     (entry,) = entries(submitted, Event.PLAN_RETURN)
     assert entry.old_values == {"status": "approved"}
-    assert not Activity.objects.get(pk=activity.pk).earns
+    record.activity = Activity.objects.get(pk=activity.pk)
+    assert not record.activity.earns
+    assert record_to_engine_dict(record)["approved"] is False
 
 
 # -- the layouts ------------------------------------------------------------------------------
