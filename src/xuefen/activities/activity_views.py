@@ -38,7 +38,6 @@ from .choices import (
     ActivityType,
     Attendance,
     LeaveStatus,
-    MaterialKind,
     RoleKind,
     Tier,
 )
@@ -203,7 +202,9 @@ class AttendanceForm(forms.Form):
 class MaterialForm(forms.Form):
     """Uploading a material."""
 
-    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=MaterialKind.choices)
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Kind"), choices=list(services.MATERIAL_LABELS.items())
+    )
     file = forms.FileField(label=gettext_lazy("File"))
 
 
@@ -427,6 +428,8 @@ def detail_context(request: Any, activity: Any, **given: Any) -> dict[str, Any]:
                 user=user, activity=activity, auto_id=f"id_makeup_{row.pk}_%s"
             )
     materials = activity_materials(fetched_by=user, activity=activity)
+    for material in materials:
+        material.kind_label = services.MATERIAL_LABELS.get(material.kind, material.kind)
     missing = services.materials_missing(m.kind for m in materials)
     leaves = activity_leaves(fetched_by=user, activity=activity)
     for leave in leaves:
@@ -458,8 +461,8 @@ def detail_context(request: Any, activity: Any, **given: Any) -> dict[str, Any]:
         "counts": [(Attendance(s).label, n, ATTENDANCE_COLORS[s]) for s, n in counts.items() if n],
         "taken_roles": activity_roles(fetched_by=user, activity=activity),
         "materials": materials,
-        "missing": [MaterialKind(k).label for k in missing],
-        "required": [MaterialKind(k).label for k in REQUIRED_MATERIALS],
+        "missing": [services.MATERIAL_LABELS[k] for k in missing],
+        "required": [services.MATERIAL_LABELS[k] for k in REQUIRED_MATERIALS],
         "leaves": leaves,
         "mine": mine,
         "my_leave": my_leave,

@@ -34,6 +34,7 @@ from django.db import IntegrityError, transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from xuefen.audit.choices import Event
 from xuefen.audit.services import audit_log, diff, snapshot
@@ -77,6 +78,14 @@ SHEET_STATES = (Attendance.PRESENT, Attendance.ABSENT, Attendance.LEAVE)
 # States a make-up can follow.
 MISSED = frozenset({Attendance.LEAVE, Attendance.ABSENT})
 MAX_TEXT = 2000
+# The materials' names with a context: Django's own catalogue translates a bare "Summary"
+# as 概览 (an overview), which an activity's summary (总结) is not.
+MATERIAL_LABELS = {
+    MaterialKind.PLAN: pgettext_lazy("activity material", "Activity plan"),
+    MaterialKind.PROCESS: pgettext_lazy("activity material", "Process record"),
+    MaterialKind.SUMMARY: pgettext_lazy("activity material", "Summary"),
+    MaterialKind.PHOTO: pgettext_lazy("activity material", "Photos"),
+}
 
 
 # -- helpers ---------------------------------------------------------------------------
@@ -649,7 +658,7 @@ def materials_confirm(*, actor: Any, activity: Activity) -> Activity:
             raise ValidationError(
                 {
                     "materials": _("Still missing: %(kinds)s.")
-                    % {"kinds": "、".join(str(MaterialKind(k).label) for k in missing)}
+                    % {"kinds": "、".join(str(MATERIAL_LABELS[k]) for k in missing)}
                 }
             )
         current.materials_confirmed_at = timezone.now()
