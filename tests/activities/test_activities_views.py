@@ -206,3 +206,31 @@ def test_pick_forms_refuse_another_school(client, people, name):
         {"teacher": people.teacher_b.pk, "role": "review"},
     )
     assert response.status_code == 400
+
+
+def test_leave_list_query_guard(client, people, django_assert_max_num_queries):
+    from tests.conftest import id_number
+    from xuefen.org.services import teacher_create
+
+    activity = make_activity(people, begun=False)
+    leave_request(actor=people.teacher_a.user, activity=activity, reason="外出")
+    client.force_login(people.school_admin_a)
+    url = reverse("activities:leaves")
+    with django_assert_max_num_queries(12) as few:
+        assert client.get(url, {"school": people.school_a.pk}).status_code == 200
+    for i in range(6):
+        teacher = teacher_create(
+            actor=people.root,
+            school=people.school_a,
+            name=f"教师{i}",
+            id_number=id_number(200 + i),
+            user=None,
+            stage="primary",
+            subject="语文",
+        )
+        other = make_activity(people, begun=False, theme=f"活动{i}")
+        assert other.participants.filter(teacher=teacher).exists()
+        LeaveRequest.objects.create(activity=other, teacher=teacher, reason="病假")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(url, {"school": people.school_a.pk})
+    assert response.content.decode().count("病假") == 6
