@@ -53,6 +53,13 @@ def world(people: Any) -> dict[str, Any]:
         theme="正在进行的听课评课",
         attendance={a: "expected"},
     )
+    soon = activity(
+        p.school_a,
+        now + dt.timedelta(days=3),
+        theme="三天后的课题研究",
+        plan=the_plan,
+        attendance={a: "expected"},
+    )
     cancelled = activity(
         p.school_a,
         now + dt.timedelta(days=7),
@@ -91,6 +98,7 @@ def world(people: Any) -> dict[str, Any]:
     return {
         "tomorrow": tomorrow,
         "running": running,
+        "soon": soon,
         "cancelled": cancelled,
         "past": past,
         "missed": missed,
@@ -105,13 +113,17 @@ def test_calendar_selector(people: Any, world: dict[str, Any]) -> None:
     cal = teacher_calendar(fetched_by=people.teacher_a.user)
     assert cal is not None and cal.teacher_pk == people.teacher_a.pk
     w = world
-    assert [e.pk for e in cal.upcoming] == [w["running"].pk, w["tomorrow"].pk, w["cancelled"].pk]
-    running, tomorrow, cancelled = cal.upcoming
+    assert [e.pk for e in cal.upcoming] == [
+        w[k].pk for k in ("running", "tomorrow", "soon", "cancelled")
+    ]
+    running, tomorrow, soon, cancelled = cal.upcoming
+    assert soon.may_request_leave and soon.roles == [] and soon.state == "expected"
     assert running.sign_open and not tomorrow.sign_open and not cancelled.sign_open
     assert tomorrow.roles == ["评课议课"] or tomorrow.roles[0].startswith("Reviewing")
     assert tomorrow.presenter == "李强" and tomorrow.earns and not running.earns
     assert tomorrow.leave_status == "pending" and not tomorrow.may_request_leave
-    assert running.may_request_leave and not cancelled.may_request_leave
+    # Leave is asked for before the start: not for the activity under way.
+    assert not running.may_request_leave and not cancelled.may_request_leave
     assert cancelled.cancelled
     past = [e for m in cal.months for e in m.entries]
     assert [e.pk for e in past] == [w["missed"].pk, w["past"].pk]
@@ -155,9 +167,10 @@ def test_calendar_page(client: Any, people: Any, world: dict[str, Any]) -> None:
         assert reverse("activities:my_code", args=[running.pk]) in html
         assert reverse("activities:my_code", args=[tomorrow.pk]) not in html
     if _url_exists("activities:leave_new", running.pk):
-        assert reverse("activities:leave_new", args=[running.pk]) in html
-        # A leave already asked for: no second link.
+        # A leave already asked for: no second link; none once the activity has begun.
         assert reverse("activities:leave_new", args=[tomorrow.pk]) not in html
+        assert reverse("activities:leave_new", args=[running.pk]) not in html
+        assert reverse("activities:leave_new", args=[world["soon"].pk]) in html
     if _url_exists("activities:detail", tomorrow.pk):
         assert reverse("activities:detail", args=[tomorrow.pk]) in html
         assert reverse("activities:detail", args=[world["not_mine"].pk]) not in html
@@ -227,4 +240,4 @@ def test_calendar_selector_queries(
     _grow(people, 10)
     with django_assert_max_num_queries(7):  # six, and the user's roles
         cal = teacher_calendar(fetched_by=people.teacher_a.user)
-    assert len(cal.upcoming) == 13
+    assert len(cal.upcoming) == 14

@@ -341,7 +341,11 @@ class BoardActivity:
 
     @property
     def missing_labels(self) -> list[str]:
-        return [str(MaterialKind(kind).label) for kind in self.missing_materials]
+        """The missing kinds' names (with the activities' context: a bare "Summary" is
+        Django's 概览)."""
+        from .services import MATERIAL_LABELS
+
+        return [str(MATERIAL_LABELS.get(k, MaterialKind(k).label)) for k in self.missing_materials]
 
 
 @dataclass
@@ -612,6 +616,7 @@ class CalendarEntry:
     leave_label: str = ""
     records: list[CalendarRecord] = field(default_factory=list)  # generated for the teacher
     sign_open: bool = False  # the sign-in is open now
+    started: bool = False
 
     @property
     def cancelled(self) -> bool:
@@ -619,10 +624,12 @@ class CalendarEntry:
 
     @property
     def may_request_leave(self) -> bool:
-        """No leave requested yet (or refused), and the activity still to come."""
-        return self.status == ActivityStatus.PLANNED and self.leave_status in (
-            "",
-            LeaveStatus.REFUSED,
+        """No leave requested yet (or refused), and the activity still to start (leave is
+        asked for before it)."""
+        return (
+            self.status == ActivityStatus.PLANNED
+            and not self.started
+            and self.leave_status in ("", LeaveStatus.REFUSED)
         )
 
     @property
@@ -751,6 +758,7 @@ def teacher_calendar(*, fetched_by: Any, now: dt.datetime | None = None) -> Teac
             leave_label=_label(LeaveStatus, leave) if leave else "",
             records=records.get(activity.pk, []),
             sign_open=_sign_open(activity, now),
+            started=activity.starts_at <= now,
         )
 
     months: list[CalendarMonth] = []
