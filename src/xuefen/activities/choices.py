@@ -3,6 +3,7 @@ models, pages and exports)."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class PlanStatus(models.TextChoices):
@@ -116,10 +117,11 @@ class LeaveStatus(models.TextChoices):
 class MaterialKind(models.TextChoices):
     """An activity's materials (活动方案、过程记录、总结、照片)."""
 
-    PLAN = "plan", _("Activity plan")
-    PROCESS = "process", _("Process record")
-    SUMMARY = "summary", _("Summary")
-    PHOTO = "photo", _("Photos")
+    # With a context: Django's own catalogue translates a bare "Summary" as 概览.
+    PLAN = "plan", pgettext_lazy("activity material", "Activity plan")
+    PROCESS = "process", pgettext_lazy("activity material", "Process record")
+    SUMMARY = "summary", pgettext_lazy("activity material", "Summary")
+    PHOTO = "photo", pgettext_lazy("activity material", "Photos")
 
 
 # What a complete activity file holds (平阳: 方案、总结、过程记录; photos are welcome).
