@@ -208,6 +208,7 @@ def test_board_page(client: Any, people: Any, world: dict[str, Any]) -> None:
     assert 'id="total-rate">66.6%<' in html
     assert "语文教研组" in html and "数学教研组" in html
     assert "七年级语文备课组" in html  # A2's group, in the list of activities
+    assert reverse("activities:new") in html  # the administrator plans activities
     assert response.context["board"].totals.held == 5
     # The picker offers the semesters; an unknown key shows the current semester.
     response = client.get(reverse("activities:board"), {"period": "plan_semester:2026-03-02"})
@@ -223,6 +224,8 @@ def test_board_school_staff(client: Any, people: Any, user: str) -> None:
     response = client.get(reverse("activities:board"))
     assert response.status_code == 200
     assert response.context["board"].school_pk == people.school_a.pk
+    # The administrator plans activities; the principal signs, and plans none.
+    assert (reverse("activities:new") in response.content.decode()) == (user == "school_admin_a")
 
 
 def test_board_refusals(client: Any, people: Any, world: dict[str, Any]) -> None:

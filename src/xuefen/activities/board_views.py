@@ -18,7 +18,7 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.views.generic import View
 
-from xuefen.org.scoping import get_scoped_or_404
+from xuefen.org.scoping import can, get_scoped_or_404
 from xuefen.portal.access import PortalAccessMixin
 from xuefen.records.choices import STATUS_COLORS
 
@@ -159,7 +159,7 @@ class BoardView(PortalAccessMixin, View):
                 "today": today,
                 "plan_color": PLAN_COLORS.get(board.plan.status, "gray") if board.plan else "",
                 "plan_url": plan_url,
-                "activity_new_url": link("activities:new"),
+                "activity_new_url": link("activities:new") if can(user, "change", school) else None,
                 "show_school_param": bool(school_id),
             },
         )
