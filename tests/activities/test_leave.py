@@ -250,6 +250,8 @@ def test_attendance_sheet(people):
     attendance_set(actor=people.school_admin_a, participation=row, state="present", reason="手签")
     row.refresh_from_db()
     assert row.method == "manual" and row.signed_by == people.school_admin_a
+    [manual] = audit_rows(Event.SIGN_IN_MANUAL, row)
+    assert manual.reason == "手签"
     activity_close(actor=people.school_admin_a, activity=begun)
     with pytest.raises(ValidationError):  # closed: the sheet is final
         attendance_set(actor=people.school_admin_a, participation=row, state="absent")

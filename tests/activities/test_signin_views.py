@@ -329,7 +329,7 @@ def test_the_admin_signs_a_teacher_in_by_hand_with_a_reason(
     assert response.status_code == 302
     mine.refresh_from_db()
     assert (mine.state, mine.method) == (Attendance.PRESENT, SignInMethod.MANUAL)
-    entry = AuditEntry.objects.get(event=Event.ATTENDANCE_SET)
+    entry = AuditEntry.objects.get(event=Event.SIGN_IN_MANUAL)
     assert entry.reason == "手机没电，现场确认" and entry.actor == people.school_admin_a
     other = make_activity(people, Clock(activity.starts_at))
     bad = client.post(url, {"participation": row(other, people.teacher_a).pk, "reason": "x"})

@@ -731,7 +731,9 @@ def attendance_set(
         row.save(update_fields=["state", "method", "signed_at", "signed_by", "note"])
         audit_log(
             actor=actor,
-            event=Event.ATTENDANCE_SET,
+            # Signing someone in by hand is its own event (the reason is what the county
+            # reads when it checks the sign-in); other states are attendance set by hand.
+            event=Event.SIGN_IN_MANUAL if state == Attendance.PRESENT else Event.ATTENDANCE_SET,
             target=row,
             node=activity.school,
             old=old,
