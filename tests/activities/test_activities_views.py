@@ -234,3 +234,32 @@ def test_leave_list_query_guard(client, people, django_assert_max_num_queries):
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(url, {"school": people.school_a.pk})
     assert response.content.decode().count("病假") == 6
+
+
+def test_a_large_activity_is_closed_by_the_worker(
+    client, people, settings, django_capture_on_commit_callbacks
+):
+    """Above XUEFEN_CLOSE_INLINE_MAX participants the close button starts a job: the
+    worker generates the records, the job's page tells how many."""
+    from xuefen.jobs.choices import JobKind, JobStatus
+    from xuefen.jobs.models import Job
+
+    settings.XUEFEN_CLOSE_INLINE_MAX = 1
+    activity = make_activity(people, plan=make_plan(people, status="approved"))
+    assert activity.participants.count() == 2
+    _login(client, people.school_admin_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("activities:close", args=[activity.pk]))
+    job = Job.objects.get(kind=JobKind.CLOSE_ACTIVITY)
+    assert response["Location"] == reverse("jobs:detail", args=[job.pk])
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE, job.message
+    activity.refresh_from_db()
+    assert activity.status == ActivityStatus.CLOSED
+    assert Record.objects.filter(activity=activity).exists()
+    assert client.get(response["Location"]).status_code == 200
+    # A teacher cannot start one: the job needs the change right on the school.
+    _login(client, people.teacher_a.user)
+    other = make_activity(people, theme="另一次")
+    assert client.post(reverse("activities:close", args=[other.pk])).status_code == 404
+    assert Job.objects.filter(kind=JobKind.CLOSE_ACTIVITY).count() == 1

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -25,6 +26,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import View
 
+from xuefen.jobs.choices import JobKind
+from xuefen.jobs.services import job_start
 from xuefen.org.scoping import can, get_scoped_or_404
 from xuefen.portal.access import PortalAccessMixin
 from xuefen.portal.htmx import is_htmx
@@ -532,6 +535,16 @@ class CloseView(PortalAccessMixin, View):
 
     def post(self, request: Any, pk: int) -> HttpResponse:
         activity = activity_get(fetched_by=request.user, pk=pk, action="change")
+        limit = getattr(settings, "XUEFEN_CLOSE_INLINE_MAX", 300)
+        if activity.participants.count() > limit:
+            # Thousands of records: the worker generates them, the job's page tells.
+            job = job_start(
+                actor=request.user,
+                kind=JobKind.CLOSE_ACTIVITY,
+                node=activity.school,
+                activity=activity.pk,
+            )
+            return HttpResponseRedirect(reverse("jobs:detail", args=[job.pk]))
         try:
             closed = services.activity_close(actor=request.user, activity=activity)
         except PermissionDenied:

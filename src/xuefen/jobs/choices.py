@@ -9,6 +9,7 @@ class JobKind(models.TextChoices):
 
     RECOMPUTE = "recompute", _("Recompute a region's results")
     CERTIFY = "certify", _("Certify a school's period")
+    CLOSE_ACTIVITY = "close_activity", _("Close an activity and generate its records")
     # Later: IMPORT = "import", EXPORT = "export" (see docs/development.md, Background jobs).
 
 

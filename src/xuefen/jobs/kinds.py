@@ -98,7 +98,36 @@ def run_certify(job: Job, progress: Progress) -> str:
     }
 
 
+def run_close_activity(job: Job, progress: Progress) -> str:
+    """Close an activity of the job's school (``params["activity"]``) as its starter: a
+    whole-school activity generates thousands of records, which the worker writes instead
+    of the request. A refusal (state, not begun) is the job's message."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from xuefen.activities.models import Activity
+    from xuefen.activities.services import activity_close
+
+    activity = Activity.objects.filter(pk=job.params.get("activity"), school=job.node).first()
+    if activity is None or job.started_by is None:
+        raise JobError(_("The activity no longer exists."))
+    try:
+        closed = activity_close(actor=job.started_by, activity=activity)
+    except ValidationError as exc:
+        raise JobError("；".join(exc.messages)) from None
+    except PermissionDenied:
+        raise JobError(_("You may not close this activity.")) from None
+    return _("%(activity)s closed: %(n)d records generated, waiting for review.") % {
+        "activity": activity.theme,
+        "n": len(closed.created),
+    }
+
+
 KINDS: dict[str, JobKindSpec] = {
+    JobKind.CLOSE_ACTIVITY: JobKindSpec(
+        action="change",
+        run=run_close_activity,
+        progress=gettext_lazy("%(done)s of %(total)s records"),
+    ),
     JobKind.CERTIFY: JobKindSpec(
         action="certify", run=run_certify, progress=gettext_lazy("%(done)s of %(total)s records")
     ),
