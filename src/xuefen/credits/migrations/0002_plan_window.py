@@ -4,15 +4,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('credits', '0001_initial'),
+        ("credits", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='windowexception',
-            name='window',
-            field=models.CharField(choices=[('recognition', 'School recognition (review, notice, submission)'), ('certification', 'Certification by the county or city'), ('plan', 'Submission of the school-based training plan')], max_length=20, verbose_name='window'),
+            model_name="windowexception",
+            name="window",
+            field=models.CharField(
+                choices=[
+                    ("recognition", "School recognition (review, notice, submission)"),
+                    ("certification", "Certification by the county or city"),
+                    ("plan", "Submission of the school-based training plan"),
+                ],
+                max_length=20,
+                verbose_name="window",
+            ),
         ),
     ]
