@@ -253,7 +253,8 @@ class SignInResult:
 def _locked(activity: Activity) -> Activity:
     return (
         Activity.objects.select_related("school", "presenter")
-        .select_for_update()
+        # Only the activity's row: PostgreSQL locks no nullable side of an outer join.
+        .select_for_update(of=("self",))
         .get(pk=activity.pk)
     )
 
