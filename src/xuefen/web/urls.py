@@ -36,6 +36,7 @@ urlpatterns = [
     path("records/", include("xuefen.records.urls")),
     path("review/", include("xuefen.review.urls")),
     path("activities/", include("xuefen.activities.urls")),
+    path("imports/", include("xuefen.imports.urls")),
     path("credits/", include("xuefen.credits.urls")),
     path("inbox/", include("xuefen.inbox.urls")),
     path("catalog/", include("xuefen.catalog.urls")),

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "xuefen.credits",
     "xuefen.inbox",
     "xuefen.review",
+    "xuefen.imports",
     "xuefen.logins",
     "xuefen.portal",
     "xuefen.demo",

@@ -1,0 +1,191 @@
+"""Reading a spreadsheet into rows of text keyed by our column names.
+
+``python-calamine`` reads .xlsx, .xlsm, .xls and .ods (streaming, no formulas evaluated);
+.csv is read with the standard library (UTF-8 with or without BOM, or GB18030 as Excel on a
+Chinese Windows saves it). The first non-empty row is the header; each header is matched to
+a column of the import by its Chinese or English names (``Column.names``), ignoring spaces,
+full-width characters and a trailing "（必填）"-like note. Every cell comes out as text
+(numbers without ``.0``, dates as ``YYYY-MM-DD``), so one set of checks serves every format.
+
+Errors are :class:`ReadError` with a message for people; nothing here writes anything.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import unicodedata
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import IO, Any
+
+from django.utils.translation import gettext as _
+
+# Beyond this many data rows a file is refused (a county roster has under 10,000 teachers;
+# records imports are split by year or school).
+MAX_ROWS = 200_000
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+
+
+class ReadError(Exception):
+    """The file cannot be read as a table (wrong type, no header, a required column
+    missing): ``message`` says why, for people."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of an import: our ``key``, the header names people write, required or not."""
+
+    key: str
+    names: tuple[str, ...]
+    required: bool = False
+
+
+@dataclass
+class Row:
+    """One data row: its number as the spreadsheet shows it (header = 1) and its cells."""
+
+    number: int
+    values: dict[str, str] = field(default_factory=dict)
+
+    def get(self, key: str) -> str:
+        return self.values.get(key, "")
+
+
+@dataclass
+class Table:
+    """What was read: the columns found (key → header as written) and the rows."""
+
+    headers: dict[str, str]
+    rows: list[Row]
+    ignored: list[str]
+
+
+def normalize_header(text: str) -> str:
+    """Header text as compared: NFKC (full-width → half-width), no spaces, no trailing note
+    in brackets ("身份证号（必填）" → "身份证号"), lower case."""
+    text = unicodedata.normalize("NFKC", str(text or "")).strip()
+    text = re.sub(r"[\(\[（【].*?[\)\]）】]\s*$", "", text)
+    return re.sub(r"\s+", "", text).lower()
+
+
+def cell_text(value: Any) -> str:
+    """A cell as text: ``12.0`` → ``12``, a date → ``YYYY-MM-DD``, ``None`` → ``""``."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return ""
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return str(value)
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def _csv_rows(data: bytes) -> Iterator[list[Any]]:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        yield from csv.reader(io.StringIO(text, newline=""))
+        return
+    raise ReadError(_("The CSV file is neither UTF-8 nor GB18030 text."))
+
+
+def _sheet_rows(data: bytes) -> Iterator[list[Any]]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheet = workbook.get_sheet_by_index(0)
+        yield from sheet.iter_rows()
+    except ReadError:
+        raise
+    except Exception:  # calamine raises its own types for every malformed file
+        raise ReadError(
+            _("The file cannot be read as a spreadsheet (.xlsx, .xls, .ods) or is damaged.")
+        ) from None
+
+
+def raw_rows(name: str, stream: IO[bytes]) -> Iterator[list[Any]]:
+    """The rows of the file's first sheet (or of the CSV), by the name's suffix."""
+    suffix = PurePath(name or "").suffix.lower()
+    data = stream.read()
+    if suffix == ".csv":
+        return _csv_rows(data)
+    if suffix in SPREADSHEET_SUFFIXES:
+        return _sheet_rows(data)
+    raise ReadError(
+        _("%(name)s is not a spreadsheet: use .xlsx, .xls, .ods or .csv.") % {"name": name}
+    )
+
+
+def read_table(name: str, stream: IO[bytes], columns: Sequence[Column]) -> Table:
+    """Read the file into a :class:`Table` of ``columns``; the header is the first row
+    with any text. A required column missing, or two headers naming the same column, is a
+    :class:`ReadError` naming them."""
+    by_name: dict[str, str] = {}
+    for column in columns:
+        for alias in (column.key, *column.names):
+            by_name[normalize_header(alias)] = column.key
+    rows: list[Row] = []
+    headers: dict[str, str] = {}
+    index: dict[int, str] = {}
+    ignored: list[str] = []
+    number = 0
+    for raw in raw_rows(name, stream):
+        number += 1
+        cells = [cell_text(v) for v in raw]
+        if not index:
+            if not any(cells):
+                continue
+            for position, text in enumerate(cells):
+                key = by_name.get(normalize_header(text))
+                if key is None:
+                    if text:
+                        ignored.append(text)
+                    continue
+                if key in headers:
+                    raise ReadError(
+                        _("Two columns mean %(column)s: %(a)s and %(b)s.")
+                        % {"column": headers[key], "a": headers[key], "b": text}
+                    )
+                headers[key] = text
+                index[position] = key
+            missing = [c for c in columns if c.required and c.key not in headers]
+            if missing:
+                raise ReadError(
+                    _("Required columns are missing: %(names)s (row %(row)d is the header).")
+                    % {"names": "、".join(c.names[0] for c in missing), "row": number}
+                )
+            continue
+        if not any(cells):
+            continue
+        if len(rows) >= MAX_ROWS:
+            raise ReadError(
+                _("The file has more than %(n)d rows: split it (by school or year).")
+                % {"n": MAX_ROWS}
+            )
+        rows.append(
+            Row(
+                number=number,
+                values={key: cells[pos] for pos, key in index.items() if pos < len(cells)},
+            )
+        )
+    if not index:
+        raise ReadError(_("The file is empty: no header row was found."))
+    return Table(headers=headers, rows=rows, ignored=ignored)

@@ -1,0 +1,3 @@
+"""Import pages (filled in by their views)."""
+
+urlpatterns: list = []
