@@ -7,6 +7,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.utils import translation
 from openpyxl import Workbook
 
 from xuefen.imports.reader import Column, ReadError, cell_text, normalize_header, read_table
@@ -60,16 +61,16 @@ def test_csv_in_the_encodings_excel_writes(encoding: str) -> None:
 @pytest.mark.parametrize(
     ("name", "data", "message"),
     [
-        ("a.xlsx", b"\x89PNG\r\n\x1a\n not a workbook", "damaged"),
-        ("a.xlsx", b"", "damaged"),
-        ("a.exe", b"MZ", "not a spreadsheet"),
-        ("a.csv", b"", "empty"),
-        ("a.csv", "姓名\n张丽\n".encode(), "身份证号"),
-        ("a.csv", "姓名,姓名,身份证号\n".encode(), "Two columns"),
+        ("a.xlsx", b"\x89PNG\r\n\x1a\n not a workbook", "已损坏"),
+        ("a.xlsx", b"", "已损坏"),
+        ("a.exe", b"MZ", "不是电子表格"),
+        ("a.csv", b"", "文件为空"),
+        ("a.csv", "姓名\n张丽\n".encode(), "缺少必填列：身份证号"),
+        ("a.csv", "姓名,姓名,身份证号\n".encode(), "有两列"),
     ],
 )
 def test_what_is_no_table_is_refused_with_a_reason(name: str, data: bytes, message: str) -> None:
-    with pytest.raises(ReadError) as exc:
+    with translation.override("zh-hans"), pytest.raises(ReadError) as exc:
         read_table(name, io.BytesIO(data), COLUMNS)
     assert message in exc.value.message
 
