@@ -161,6 +161,10 @@ def test_pages_show_problems_and_write_nothing(people: Any, client: Any) -> None
     upload.name = "records.csv"
     preview = client.post(reverse("imports:records"), {"file": upload})
     assert preview.status_code == 200 and preview.context["problem_count"] == 1
+    unknown = io.BytesIO(csv_bytes(GOOD[0].replace(A, B).replace("张丽", "")))
+    unknown.name = "records.csv"
+    shown = client.post(reverse("imports:records"), {"file": unknown})
+    assert B not in shown.content.decode() and B[-4:] in shown.content.decode()
     assert not preview.context["token"] or "token" not in client.session.get("imports_records", {})
     image = io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"\x00" * 100)
     image.name = "photo.xlsx"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import secrets
 import time
+from dataclasses import replace
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -26,6 +27,7 @@ from django.views import View
 
 from xuefen.org.models import Teacher
 from xuefen.org.services import display_id_number
+from xuefen.org.validators import mask_id_number
 from xuefen.portal.access import PortalAccessMixin
 from xuefen.records.kinds import kind_spec
 
@@ -151,6 +153,7 @@ class RecordsImportView(_Access, View):
 
 
 def _preview(request: Any, plan: Any, token: str, name: str) -> dict[str, Any]:
+    id_header = plan.headers.get("id_number", "")
     rows = [
         {
             "row": item.row,
@@ -166,7 +169,11 @@ def _preview(request: Any, plan: Any, token: str, name: str) -> dict[str, Any]:
     return {
         "name": name,
         "token": token,
-        "problems": plan.problems[:PREVIEW_PROBLEMS],
+        # An ID number typed in the file may be anyone's: shown masked on the page.
+        "problems": [
+            replace(p, value=mask_id_number(p.value)) if p.column == id_header else p
+            for p in plan.problems[:PREVIEW_PROBLEMS]
+        ],
         "problem_count": len(plan.problems),
         "rows": rows,
         "create_count": len(plan.to_create),
