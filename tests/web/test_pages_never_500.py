@@ -23,6 +23,7 @@ PAGES = [
     "activities:plans",
     "activities:plan_new",
     "activities:plans_county",
+    "imports:records",
     "portal:me",
     "portal:institution",
 ]

@@ -204,6 +204,7 @@ class RosterView(PortalAccessMixin, HtmxListMixin, TemplateView):
         return {
             **super().get_context_data(**kwargs),
             "school": school,
+            "may_import": can(user, "change", school),
             "form": form,
             "rows": rows,
             "page_obj": page,
