@@ -239,6 +239,18 @@ XUEFEN_PASSWORD_RESET_BY_MAIL = env_bool("XUEFEN_PASSWORD_RESET_BY_MAIL", False)
 # Notifications (xuefen.inbox) are also mailed to users who have an e-mail address when
 # XUEFEN_NOTIFY_BY_MAIL is on; the inbox in the app works either way.
 XUEFEN_NOTIFY_BY_MAIL = env_bool("XUEFEN_NOTIFY_BY_MAIL", False)
+# The site's address, for absolute links in mails (without it mails carry the path).
+XUEFEN_SITE_URL = os.environ.get("XUEFEN_SITE_URL", "")
+
+# Above these sizes the worker does the work as a job whose page the user watches: certifying
+# a school's period (approved records) and closing an activity (participants).
+XUEFEN_CERTIFY_INLINE_MAX = env_int("XUEFEN_CERTIFY_INLINE_MAX", 2000)
+XUEFEN_CLOSE_INLINE_MAX = env_int("XUEFEN_CLOSE_INLINE_MAX", 300)
+# Activity sign-in: seconds a QR code is shown (15-30), minutes before the start it opens,
+# seconds a code scanned before logging in stays good while the teacher logs in.
+XUEFEN_SIGNIN_ROTATION = env_int("XUEFEN_SIGNIN_ROTATION", 20)
+XUEFEN_SIGNIN_EARLY_MINUTES = env_int("XUEFEN_SIGNIN_EARLY_MINUTES", 30)
+XUEFEN_SIGNIN_LOGIN_GRACE = env_int("XUEFEN_SIGNIN_LOGIN_GRACE", 300)
 
 # Evidence files larger than this are refused by records.services.evidence_add.
 XUEFEN_EVIDENCE_MAX_BYTES = env_int("XUEFEN_EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
