@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "xuefen.inbox",
     "xuefen.review",
     "xuefen.imports",
+    "xuefen.exports",
     "xuefen.logins",
     "xuefen.portal",
     "xuefen.demo",
@@ -262,7 +263,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # axes announces itself at every start (each management command); failures are warnings.
-    "loggers": {"axes.apps": {"level": "WARNING"}},
+    "loggers": {
+        "axes.apps": {"level": "WARNING"},
+        # WeasyPrint reports every layout step and fontTools every subset at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # Background jobs (results recomputation; imports and exports later): the queue is a table,

@@ -1,0 +1,1 @@
+"""The forms, one module per region\x27s documents (and :mod:`.common` for every region)."""

@@ -1,0 +1,111 @@
+"""Documents as PDF: an HTML page rendered by WeasyPrint with Debian's Noto CJK fonts.
+
+The template (``exports/document.html``) lays out the document as the paper form: A4 in
+the form's orientation, the table headers repeated on every page (``thead`` is a table
+header group), 第 x 页 共 y 页 at the foot of every page, the draft mark at the head of
+every page of a draft, and the signature and stamp boxes after the last table. Nothing is
+fetched while rendering (no files, no network): the fonts come from fontconfig
+(``fonts-noto-cjk``, installed by ``scripts/ensure-system.sh``).
+"""
+
+from __future__ import annotations
+
+from typing import IO, Any
+
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from .layout import DRAFT_MARK, Blank, Document, Table, header_grid
+
+
+class PdfUnavailable(RuntimeError):
+    """WeasyPrint or the system libraries it needs (Pango) are missing."""
+
+
+def _refuse(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    raise ValueError(f"exports fetch nothing: {url[:60]}")
+
+
+def _format(value: Any, decimals: int) -> str:
+    if value is None or isinstance(value, Blank):
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        return f"{value:.{decimals}f}"
+    return str(value)
+
+
+def _table_context(table: Table) -> dict[str, Any]:
+    def rows():
+        for i, values in enumerate(table.rows):
+            yield [
+                {
+                    "text": _format(v, table.columns[c].decimals if c < table.width else 2),
+                    "number": c < table.width and table.columns[c].number,
+                    "label": (i, c) in table.labels,
+                }
+                for c, v in enumerate(values)
+            ]
+
+    total_width = sum(c.width for c in table.columns) or 1
+    return {
+        "table": table,
+        "widths": [round(c.width * 100 / total_width, 2) for c in table.columns],
+        "header": [[head for _col, head in placed] for placed in header_grid(table.header)],
+        "rows": rows(),
+        "totals": [
+            [
+                {
+                    "text": _format(v, table.columns[c].decimals if c < table.width else 2),
+                    "number": c < table.width and table.columns[c].number,
+                }
+                for c, v in enumerate(values)
+            ]
+            for values in table.totals
+        ],
+    }
+
+
+def css_string(text: str) -> str:
+    """``text`` as the inside of a CSS string in a ``<style>`` element: backslashes, quotes,
+    line breaks and ``<`` (no ``</style>``) as CSS escapes. Marked safe: HTML escaping does
+    not apply inside ``<style>``."""
+    out = []
+    for ch in text:
+        if ch in '\\"<>&' or ord(ch) < 32:
+            out.append(f"\\{ord(ch):x} ")
+        else:
+            out.append(ch)
+    return mark_safe("".join(out))
+
+
+def render_html(document: Document) -> str:
+    """The document as the HTML page the PDF is printed from."""
+    return render_to_string(
+        "exports/document.html",
+        {
+            "document": document,
+            "tables": [_table_context(t) for t in document.tables],
+            "css": {
+                "draft": css_string(DRAFT_MARK if document.draft else ""),
+                "footer": css_string(document.footer),
+                "made": css_string(document.made),
+            },
+        },
+    )
+
+
+def write_pdf(document: Document, out: IO[bytes] | str) -> int:
+    """Write ``document`` as PDF to ``out`` (a path or a binary file); returns the number of
+    pages."""
+    try:
+        from weasyprint import HTML
+    except (ImportError, OSError) as exc:  # OSError: Pango or its fonts library is missing
+        raise PdfUnavailable(
+            _("PDF output is not available on this server: %(reason)s") % {"reason": str(exc)[:200]}
+        ) from None
+    rendered = HTML(string=render_html(document), url_fetcher=_refuse).render()
+    rendered.write_pdf(out)
+    return len(rendered.pages)
