@@ -10,7 +10,9 @@ class JobKind(models.TextChoices):
     RECOMPUTE = "recompute", _("Recompute a region's results")
     CERTIFY = "certify", _("Certify a school's period")
     CLOSE_ACTIVITY = "close_activity", _("Close an activity and generate its records")
-    # Later: IMPORT = "import", EXPORT = "export" (see docs/development.md, Background jobs).
+    IMPORT_TEACHERS = "import_teachers", _("Import a teacher roster")
+    IMPORT_RECORDS = "import_records", _("Import records")
+    EXPORT = "export", _("Export a form")
 
 
 class JobStatus(models.TextChoices):

@@ -50,6 +50,9 @@ class JobKindSpec:
     action: str
     run: Callable[[Job, Progress], str]
     progress: str | Promise
+    # What a finished job offers on its page (the file an export made, the import's
+    # result): ``link(job)`` → (url, label), or None where there is nothing to offer.
+    link: Callable[[Job], tuple[str, str] | None] | None = None
 
 
 def run_recompute(job: Job, progress: Progress) -> str:

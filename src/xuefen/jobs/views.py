@@ -73,6 +73,7 @@ class JobDetailView(PortalAccessMixin, HtmxListMixin, TemplateView):
             % {"done": job.done, "total": job.total},
             "back_url": back_url,
             "waiting_long": waiting_long,
+            "link": spec.link(job) if spec and spec.link and job.status == JobStatus.DONE else None,
         }
 
 
