@@ -82,3 +82,64 @@ def test_cells_and_headers_normalize() -> None:
     assert cell_text("ＡＢＣ１２３ ") == "ABC123"
     assert normalize_header(" 身份证号（必填） ") == "身份证号"
     assert normalize_header("Hours") == "hours"
+
+
+def test_title_rows_above_the_header_are_skipped() -> None:
+    data = xlsx(
+        [
+            ["2023 年度教师名册"],
+            [],
+            ["草稿（未认定）", None, "打印日期：2023-06-01"],
+            ["姓名", "身份证号", "学时"],
+            ["张丽", "530802198503120024", 12],
+        ]
+    )
+    table = read_table("名册.xlsx", data, COLUMNS)
+    assert table.headers == {"name": "姓名", "id_number": "身份证号", "hours": "学时"}
+    assert table.ignored == []
+    assert [(r.number, r.get("name")) for r in table.rows] == [(5, "张丽")]
+
+
+def test_a_row_naming_some_column_is_the_header_even_if_incomplete() -> None:
+    data = xlsx([["标题"], ["姓名", "学时"], ["张丽", 3]])
+    with translation.override("zh-hans"), pytest.raises(ReadError) as exc:
+        read_table("a.xlsx", data, COLUMNS)
+    assert "缺少必填列：身份证号" in exc.value.message and "第 2 行" in exc.value.message
+
+
+def test_at_most_ten_title_rows_then_the_header_is_missing() -> None:
+    rows: list[list[object]] = [[f"标题 {i}"] for i in range(11)]
+    data = xlsx([*rows, ["姓名", "身份证号"], ["张丽", "530802198503120024"]])
+    with translation.override("zh-hans"), pytest.raises(ReadError) as exc:
+        read_table("a.xlsx", data, COLUMNS)
+    # The eleventh title row is taken for the header.
+    assert "缺少必填列：姓名、身份证号" in exc.value.message and "第 11 行" in exc.value.message
+    ten = xlsx([*rows[:10], ["姓名", "身份证号"], ["张丽", "530802198503120024"]])
+    assert [r.number for r in read_table("a.xlsx", ten, COLUMNS).rows] == [12]
+
+
+def test_a_file_of_title_rows_only_names_the_missing_columns() -> None:
+    with translation.override("zh-hans"), pytest.raises(ReadError) as exc:
+        read_table("a.csv", io.BytesIO("名单\n说明\n".encode()), COLUMNS)
+    assert "缺少必填列：姓名、身份证号" in exc.value.message and "第 1 行" in exc.value.message
+
+
+def test_text_our_export_escaped_against_formulas_reads_back_unescaped() -> None:
+    import xlsxwriter
+
+    from xuefen.exports.xlsx import escape
+
+    data = io.BytesIO()
+    book = xlsxwriter.Workbook(data, {"in_memory": True})
+    sheet = book.add_worksheet()
+    values = ["=SUM(A1)", "+86 138", "-3", "@home", "'plain", "'x=1", "普通"]
+    sheet.write_string(0, 0, "姓名")
+    sheet.write_string(0, 1, "身份证号")
+    for i, value in enumerate(values, start=1):
+        sheet.write_string(i, 0, escape(value))
+        sheet.write_string(i, 1, "530802198503120024")
+    book.close()
+    data.seek(0)
+    table = read_table("a.xlsx", data, COLUMNS)
+    assert [r.get("name") for r in table.rows] == values
+    assert cell_text("'=1") == "=1" and cell_text("'1") == "'1"

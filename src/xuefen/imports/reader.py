@@ -2,10 +2,14 @@
 
 ``python-calamine`` reads .xlsx, .xlsm, .xls and .ods (streaming, no formulas evaluated);
 .csv is read with the standard library (UTF-8 with or without BOM, or GB18030 as Excel on a
-Chinese Windows saves it). The first non-empty row is the header; each header is matched to
-a column of the import by its Chinese or English names (``Column.names``), ignoring spaces,
-full-width characters and a trailing "（必填）"-like note. Every cell comes out as text
-(numbers without ``.0``, dates as ``YYYY-MM-DD``), so one set of checks serves every format.
+Chinese Windows saves it). The header is the first non-empty row in which some cell names a
+column of the import; up to :data:`MAX_TITLE_ROWS` rows above it that name none are title
+rows (our own exports put the form's title, and a draft line, above the header) and are
+skipped. Each header is matched to a column of the import by its Chinese or English names
+(``Column.names``), ignoring spaces, full-width characters and a trailing "（必填）"-like
+note. Every cell comes out as text (numbers without ``.0``, dates as ``YYYY-MM-DD``; text
+our xlsx export escaped against formulas, ``'=…``, without the apostrophe), so one set of
+checks serves every format.
 
 Errors are :class:`ReadError` with a message for people; nothing here writes anything.
 """
@@ -24,9 +28,13 @@ from typing import IO, Any
 
 from django.utils.translation import gettext as _
 
+from xuefen.exports.xlsx import unescape
+
 # Beyond this many data rows a file is refused (a county roster has under 10,000 teachers;
 # records imports are split by year or school).
 MAX_ROWS = 200_000
+# Non-empty rows naming no column that may stand above the header (titles, a draft line).
+MAX_TITLE_ROWS = 10
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 
 
@@ -77,7 +85,8 @@ def normalize_header(text: str) -> str:
 
 
 def cell_text(value: Any) -> str:
-    """A cell as text: ``12.0`` → ``12``, a date → ``YYYY-MM-DD``, ``None`` → ``""``."""
+    """A cell as text: ``12.0`` → ``12``, a date → ``YYYY-MM-DD``, ``None`` → ``""``,
+    ``'=A1`` (our xlsx export's escaping of formula-looking text) → ``=A1``."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -92,6 +101,8 @@ def cell_text(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, dt.timedelta):
         return str(value)
+    if isinstance(value, str):
+        value = unescape(value)
     return unicodedata.normalize("NFKC", str(value)).strip()
 
 
@@ -136,8 +147,9 @@ def raw_rows(name: str, stream: IO[bytes]) -> Iterator[list[Any]]:
 
 def read_table(name: str, stream: IO[bytes], columns: Sequence[Column]) -> Table:
     """Read the file into a :class:`Table` of ``columns``; the header is the first row
-    with any text. A required column missing, or two headers naming the same column, is a
-    :class:`ReadError` naming them."""
+    with any text in which a cell names a column (at most :data:`MAX_TITLE_ROWS` title rows
+    above it are skipped). A required column missing, or two headers naming the same
+    column, is a :class:`ReadError` naming them."""
     by_name: dict[str, str] = {}
     for column in columns:
         for alias in (column.key, *column.names):
@@ -147,11 +159,16 @@ def read_table(name: str, stream: IO[bytes], columns: Sequence[Column]) -> Table
     index: dict[int, str] = {}
     ignored: list[str] = []
     number = 0
+    titles: list[int] = []  # numbers of the title rows skipped
     for raw in raw_rows(name, stream):
         number += 1
         cells = [cell_text(v) for v in raw]
         if not index:
             if not any(cells):
+                continue
+            names_some = any(normalize_header(text) in by_name for text in cells if text)
+            if not names_some and len(titles) < MAX_TITLE_ROWS:
+                titles.append(number)
                 continue
             for position, text in enumerate(cells):
                 key = by_name.get(normalize_header(text))
@@ -187,5 +204,12 @@ def read_table(name: str, stream: IO[bytes], columns: Sequence[Column]) -> Table
             )
         )
     if not index:
+        if titles and any(c.required for c in columns):
+            # Only rows naming no column: the first of them was meant as the header.
+            missing = [c for c in columns if c.required]
+            raise ReadError(
+                _("Required columns are missing: %(names)s (row %(row)d is the header).")
+                % {"names": "、".join(c.names[0] for c in missing), "row": titles[0]}
+            )
         raise ReadError(_("The file is empty: no header row was found."))
     return Table(headers=headers, rows=rows, ignored=ignored)
