@@ -125,7 +125,26 @@ def run_close_activity(job: Job, progress: Progress) -> str:
     }
 
 
+def run_export(job: Job, progress: Progress) -> str:
+    """Make a large export (a county's table, a big school's PDF) as its starter."""
+    from xuefen.exports.services import run_export as export
+
+    return export(job, progress)
+
+
+def export_link(job: Job) -> tuple[str, str] | None:
+    from xuefen.exports.services import job_link
+
+    return job_link(job)
+
+
 KINDS: dict[str, JobKindSpec] = {
+    JobKind.EXPORT: JobKindSpec(
+        action="view",
+        run=run_export,
+        progress=gettext_lazy("%(done)s of %(total)s rows"),
+        link=export_link,
+    ),
     JobKind.CLOSE_ACTIVITY: JobKindSpec(
         action="change",
         run=run_close_activity,
