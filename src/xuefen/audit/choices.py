@@ -86,3 +86,4 @@ class Event(models.TextChoices):
     PASSWORD_RESET = "auth.password_reset", _("Password reset by an administrator")
     PASSWORD_RESET_MAIL = "auth.password_reset_mail", _("Password reset by e-mail")
     JOB_START = "job.start", _("Background job started")
+    EXPORT_MAKE = "export.make", _("Form exported")

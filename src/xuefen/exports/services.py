@@ -10,21 +10,34 @@ teacher; anything else is "not found" (404), as everywhere. :func:`render` write
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from collections.abc import Callable
+from pathlib import Path
 from typing import IO, Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from xuefen.audit.choices import Event
+from xuefen.audit.services import audit_log
+from xuefen.jobs.models import Job
 from xuefen.org.models import OrgNode, Teacher
 from xuefen.org.scoping import STAFF_ROLES, restrict, user_grants
 from xuefen.org.services import binding_in_force, bindings_over
 from xuefen.policy import XuefenError
 from xuefen.portal.periods import PeriodChoice, period_picker
 
+from xuefen.results.models import TeacherState
+
 from .layout import Document
+from .models import ExportFile
 from .registry import (
     FORMATS,
     PDF,
@@ -37,6 +50,8 @@ from .registry import (
     Period,
     get_form,
 )
+
+Progress = Callable[[int, int], None]
 
 
 def is_staff_over(user: Any, node: OrgNode) -> bool:
@@ -213,3 +228,194 @@ def file_name(request: ExportRequest) -> str:
     if request.draft:
         document_name += "_草稿"
     return f"{document_name.replace('/', '_').strip('_')}.{request.format}"
+
+
+# -- files, jobs ---------------------------------------------------------------------------
+
+
+def export_dir() -> Path:
+    folder = Path(getattr(settings, "XUEFEN_EXPORT_DIR", Path(settings.VAR_DIR) / "exports"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def keep_for() -> dt.timedelta:
+    return dt.timedelta(hours=max(1, int(getattr(settings, "XUEFEN_EXPORT_KEEP_HOURS", 24))))
+
+
+def inline_max(fmt: str) -> int:
+    """Above this many rows an export runs as a background job: PDF layout is slow
+    (WeasyPrint lays out about 80 table rows a second), Excel is not."""
+    if fmt == PDF:
+        return int(getattr(settings, "XUEFEN_EXPORT_PDF_INLINE_MAX", 200))
+    return int(getattr(settings, "XUEFEN_EXPORT_XLSX_INLINE_MAX", 20000))
+
+
+def stale_teachers(request: ExportRequest) -> list[int]:
+    """The teachers the export reads whose stored results wait for the worker."""
+    if request.teacher is not None:
+        qs = TeacherState.objects.filter(teacher=request.teacher, stale=True)
+    else:
+        qs = TeacherState.objects.filter(
+            stale=True, teacher__school__path__startswith=request.node.path
+        )
+    return list(qs.values_list("teacher_id", flat=True))
+
+
+def sweep(now: dt.datetime | None = None) -> int:
+    """Delete the expired files and their rows; returns how many."""
+    now = now or timezone.now()
+    expired = list(ExportFile.objects.filter(expires_at__lt=now).values_list("pk", "path")[:500])
+    folder = export_dir()
+    for _pk, stored in expired:
+        (folder / stored).unlink(missing_ok=True)
+    ExportFile.objects.filter(pk__in=[pk for pk, _path in expired]).delete()
+    return len(expired)
+
+
+def _counting(rows: Any, progress: Progress, total: int, start: list[int]) -> Any:
+    for row in rows:
+        start[0] += 1
+        if start[0] % 500 == 0:
+            progress(start[0], max(total, start[0]))
+        yield row
+
+
+def export_make(
+    *, request: ExportRequest, job: Job | None = None, progress: Progress | None = None
+) -> ExportFile:
+    """Make the file of ``request`` and keep it for its user: bring stale teachers up to
+    date first (the worker's business: only a job or the command does this), build the
+    document, write it under a random name, record it and audit the export."""
+    sweep()
+    stale = stale_teachers(request)
+    if stale:
+        from xuefen.results.compute import recompute
+
+        recompute(stale)
+    document = build(request)
+    if progress is not None:
+        total = max(1, request.form.size(request))
+        done = [0]
+        for table in document.tables:
+            table.rows = _counting(table.rows, progress, total, done)
+    stored = f"{uuid.uuid4().hex}.{request.format}"
+    target = export_dir() / stored
+    partial = target.with_suffix(".part")
+    try:
+        if request.format == PDF:
+            from .pdf import write_pdf
+
+            count = write_pdf(document, str(partial))
+        else:
+            from .xlsx import write_xlsx
+
+            count = write_xlsx(document, str(partial))
+        partial.replace(target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    now = timezone.now()
+    owner = request.user
+    try:
+        with transaction.atomic():
+            made = ExportFile.objects.create(
+                owner=owner,
+                node=request.node,
+                teacher=request.teacher,
+                form=request.form.id,
+                title=request.form.title,
+                period=request.period.key if request.period.type else "",
+                period_label=request.period.name,
+                format=request.format,
+                draft=request.draft,
+                name=file_name(request),
+                path=stored,
+                size=target.stat().st_size,
+                rows=count,
+                job=job,
+                expires_at=now + keep_for(),
+            )
+            audit_log(
+                actor=owner,
+                event=Event.EXPORT_MAKE,
+                target=made,
+                node=request.node,
+                new={
+                    "form": request.form.id,
+                    "period": made.period,
+                    "format": request.format,
+                    "draft": request.draft,
+                    "rows": count,
+                    **({"teacher": request.teacher.pk} if request.teacher else {}),
+                },
+            )
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    return made
+
+
+def export_start(*, request: ExportRequest) -> ExportFile | Job:
+    """Export now, or as a background job where the file is large or teachers' results are
+    waiting for the worker (nothing is computed in a request): returns the file made, or
+    the job to watch."""
+    size = request.form.size(request)
+    if size <= inline_max(request.format) and not stale_teachers(request):
+        return export_make(request=request)
+    from xuefen.jobs.choices import JobKind
+    from xuefen.jobs.services import job_start
+
+    return job_start(
+        actor=request.user,
+        kind=JobKind.EXPORT,
+        node=request.node,
+        form=request.form.id,
+        period=request.period.key if request.period.type else "",
+        teacher=request.teacher.pk if request.teacher else None,
+        draft=request.draft,
+        format=request.format,
+    )
+
+
+def run_export(job: Job, progress: Progress) -> str:
+    """The job runner: the export its starter asked for, checked again as them."""
+    from xuefen.jobs.kinds import JobError
+
+    params = job.params
+    teacher = None
+    if params.get("teacher"):
+        teacher = Teacher.objects.filter(pk=params["teacher"]).select_related("school").first()
+        if teacher is None:
+            raise JobError(_("The teacher no longer exists."))
+    if job.started_by is None:
+        raise JobError(_("The person who started the export no longer exists."))
+    try:
+        request = make_request(
+            user=job.started_by,
+            form_id=str(params.get("form", "")),
+            node=job.node,
+            period=params.get("period") or None,
+            teacher=teacher,
+            draft=bool(params.get("draft")),
+            fmt=str(params.get("format", XLSX)),
+        )
+    except ValidationError as exc:
+        raise JobError("；".join(exc.messages)) from None
+    except Http404:
+        raise JobError(_("You may no longer export this form.")) from None
+    progress(0, max(1, request.form.size(request)))
+    made = export_make(request=request, job=job, progress=progress)
+    return _("%(name)s is ready (%(size)s), kept until %(until)s.") % {
+        "name": made.name,
+        "size": filesizeformat(made.size),
+        "until": f"{timezone.localtime(made.expires_at):%Y-%m-%d %H:%M}",
+    }
+
+
+def job_link(job: Job) -> tuple[str, str] | None:
+    """The finished export job's file, for its page (its owner's only)."""
+    made = ExportFile.objects.filter(job=job, expires_at__gte=timezone.now()).first()
+    if made is None:
+        return None
+    return reverse("exports:download", args=[made.pk]), _("Download %(name)s") % {"name": made.name}

@@ -33,6 +33,7 @@ NAV_LINKS: tuple[NavLink, ...] = (
     NavLink("review:queue", _("Review"), SCHOOL),
     NavLink("activities:board", _("School-based training"), SCHOOL),
     NavLink("imports:records", _("Import"), frozenset({Role.SCHOOL_ADMIN}) | REGION),
+    NavLink("exports:page", _("Forms"), SCHOOL | REGION | {Role.TEACHER}),
     NavLink("credits:school", _("Notice and submission"), SCHOOL | {Role.TEACHER}),
     NavLink("credits:county", _("Certification"), REGION),
     NavLink("activities:plans_county", _("Plan approval"), REGION),

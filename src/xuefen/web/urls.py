@@ -37,6 +37,7 @@ urlpatterns = [
     path("review/", include("xuefen.review.urls")),
     path("activities/", include("xuefen.activities.urls")),
     path("imports/", include("xuefen.imports.urls")),
+    path("exports/", include("xuefen.exports.urls")),
     path("credits/", include("xuefen.credits.urls")),
     path("inbox/", include("xuefen.inbox.urls")),
     path("catalog/", include("xuefen.catalog.urls")),

@@ -247,6 +247,15 @@ XUEFEN_SITE_URL = os.environ.get("XUEFEN_SITE_URL", "")
 # a school's period (approved records) and closing an activity (participants).
 XUEFEN_CERTIFY_INLINE_MAX = env_int("XUEFEN_CERTIFY_INLINE_MAX", 2000)
 XUEFEN_CLOSE_INLINE_MAX = env_int("XUEFEN_CLOSE_INLINE_MAX", 300)
+# Imports and exports: above these many rows the worker does them (docs/exports.md);
+# uploaded and exported files are kept for their owner this many hours, outside the web
+# root (exports in XUEFEN_EXPORT_DIR).
+XUEFEN_IMPORT_INLINE_MAX = env_int("XUEFEN_IMPORT_INLINE_MAX", 2000)
+XUEFEN_IMPORT_KEEP_HOURS = env_int("XUEFEN_IMPORT_KEEP_HOURS", 24)
+XUEFEN_EXPORT_PDF_INLINE_MAX = env_int("XUEFEN_EXPORT_PDF_INLINE_MAX", 200)
+XUEFEN_EXPORT_XLSX_INLINE_MAX = env_int("XUEFEN_EXPORT_XLSX_INLINE_MAX", 20000)
+XUEFEN_EXPORT_KEEP_HOURS = env_int("XUEFEN_EXPORT_KEEP_HOURS", 24)
+XUEFEN_EXPORT_DIR = Path(os.environ.get("XUEFEN_EXPORT_DIR", VAR_DIR / "exports"))
 # Activity sign-in: seconds a QR code is shown (15-30), minutes before the start it opens,
 # seconds a code scanned before logging in stays good while the teacher logs in.
 XUEFEN_SIGNIN_ROTATION = env_int("XUEFEN_SIGNIN_ROTATION", 20)

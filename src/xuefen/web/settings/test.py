@@ -13,6 +13,7 @@ ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="xuefen-test-media-"))
+XUEFEN_EXPORT_DIR = MEDIA_ROOT.parent / (MEDIA_ROOT.name + "-exports")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # pytest-django runs SQLite tests in memory; the file name only matters outside tests.
     DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
