@@ -18,10 +18,10 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.template.defaultfilters import filesizeformat
-from django.urls import reverse
 from django.db.models import Q
 from django.http import Http404
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,7 +33,6 @@ from xuefen.org.scoping import STAFF_ROLES, restrict, user_grants
 from xuefen.org.services import binding_in_force, bindings_over
 from xuefen.policy import XuefenError
 from xuefen.portal.periods import PeriodChoice, period_picker
-
 from xuefen.results.models import TeacherState
 
 from .layout import Document

@@ -31,7 +31,8 @@ from xuefen.portal.periods import period_picker
 from . import services
 from .models import ExportFile
 from .pdf import PdfUnavailable
-from .registry import FORMATS, PDF, REGION, SCHOOL, TEACHER, forms as all_forms
+from .registry import FORMATS, PDF, REGION, SCHOOL, TEACHER
+from .registry import forms as all_forms
 
 CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
