@@ -15,6 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
+bash scripts/ensure-system.sh  # fonts and Pango for the PDF forms
 export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-xuefen.web.settings.local}
 PY=.venv/bin/python
 bind=${XUEFEN_BIND:-127.0.0.1:8000}

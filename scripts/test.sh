@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
-bash scripts/ensure-browser.sh  # Debian's chromium and CJK fonts for tests/browser
+bash scripts/ensure-test-tools.sh  # Debian: chromium, CJK fonts, Pango, pdftotext, LibreOffice
 .venv/bin/ruff check src tests benchmarks
 .venv/bin/ruff format --check src tests benchmarks
 .venv/bin/python manage.py makemigrations --check --dry-run >/dev/null

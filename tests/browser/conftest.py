@@ -1,5 +1,5 @@
 """Browser tests: Playwright (sync API) driving Debian's Chromium against pytest-django's
-``live_server``. Install the browser with ``bash scripts/ensure-browser.sh`` (never
+``live_server``. Install the browser with ``bash scripts/ensure-test-tools.sh`` (never
 ``playwright install``). Screenshots go to test-artifacts/screenshots/.
 """
 
@@ -40,7 +40,7 @@ def browser(allow_orm_beside_playwright: None) -> Iterator[Any]:
     """One headless Chromium per test module (stopped with it, so no event loop outlives
     the browser tests)."""
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `bash scripts/ensure-browser.sh` first")
+        pytest.fail(f"{CHROMIUM} is missing: run `bash scripts/ensure-test-tools.sh` first")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
