@@ -19,6 +19,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils import translation
+
 from xuefen.org.models import OrgNode, Teacher
 from xuefen.org.validators import mask_id_number
 from xuefen.records.choices import RecordStatus
@@ -57,6 +59,13 @@ class Verdict:
     hours: float
     credits: float
     explanation: str
+
+
+def labels(choices: Any) -> dict[str, str]:
+    """A vocabulary's Chinese labels by value, made once per export (a lazy label per cell
+    costs more than writing the cell)."""
+    with translation.override("zh-hans"):
+        return {str(value): str(label) for value, label in choices.choices}
 
 
 def teachers_of(school: OrgNode) -> Iterator[Teacher]:

@@ -20,7 +20,7 @@ from fractions import Fraction
 from django.utils import translation
 
 from xuefen.catalog.choices import Mode
-from xuefen.org.choices import NodeKind
+from xuefen.org.choices import NodeKind, Sex, Stage
 from xuefen.org.models import OrgNode, Teacher
 from xuefen.results.models import SchoolPeriod
 
@@ -199,36 +199,36 @@ def build_county_table(request: ExportRequest) -> Document:
 
 
 def _teacher_rows(request: ExportRequest) -> Iterator[list]:
-    with translation.override("zh-hans"):
-        teachers = (
-            Teacher.objects.filter(school__path__startswith=request.node.path, active=True)
-            .select_related("school")
-            .order_by("school__path", "name_pinyin", "pk")
-            .iterator(chunk_size=data.CHUNK)
+    sexes, stages = data.labels(Sex), data.labels(Stage)
+    teachers = (
+        Teacher.objects.filter(school__path__startswith=request.node.path, active=True)
+        .select_related("school")
+        .order_by("school__path", "name_pinyin", "pk")
+        .iterator(chunk_size=data.CHUNK)
+    )
+    n = 0
+    for chunk in data.chunks(teachers):
+        figures = data.figures(
+            [t.pk for t in chunk],
+            period_type=request.period.type,
+            start=request.period.start,
+            draft=request.draft,
         )
-        n = 0
-        for chunk in data.chunks(teachers):
-            figures = data.figures(
-                [t.pk for t in chunk],
-                period_type=request.period.type,
-                start=request.period.start,
-                draft=request.draft,
-            )
-            for teacher in chunk:
-                f = figures.get(teacher.pk) or data.Figures()
-                n += 1
-                yield [
-                    n,
-                    teacher.school.name,
-                    teacher.name,
-                    teacher.get_sex_display(),
-                    data.id_number_for(teacher, full=request.full_ids),
-                    f"{teacher.get_stage_display()}{teacher.subject}",
-                    f.h(),
-                    f.c(),
-                    "是" if f.compliant else "否",
-                    "；".join(str(s.get("label") or s.get("id") or "") for s in f.short),
-                ]
+        for teacher in chunk:
+            f = figures.get(teacher.pk) or data.Figures()
+            n += 1
+            yield [
+                n,
+                teacher.school.name,
+                teacher.name,
+                sexes.get(teacher.sex, ""),
+                data.id_number_for(teacher, full=request.full_ids),
+                f"{stages.get(teacher.stage, '')}{teacher.subject}",
+                f.h(),
+                f.c(),
+                "是" if f.compliant else "否",
+                "；".join(str(s.get("label") or s.get("id") or "") for s in f.short),
+            ]
 
 
 register(
@@ -254,20 +254,20 @@ def _roster_rows(request: ExportRequest) -> Iterator[list]:
     from xuefen.imports.teachers import COLUMNS
 
     keys = [c.key for c in COLUMNS]
-    with translation.override("zh-hans"):
-        for teacher in data.teachers_of(request.node):
-            values = {
-                "name": teacher.name,
-                "id_number": data.id_number_for(teacher, full=request.full_ids),
-                "sex": teacher.get_sex_display() if teacher.sex else "",
-                "stage": teacher.get_stage_display() if teacher.stage else "",
-                "subject": teacher.subject,
-                "group": teacher.group.name if teacher.group_id else "",
-                "phone": teacher.phone,
-                "head_teacher": "是" if teacher.head_teacher else "否",
-                "first_year": "是" if teacher.first_year else "否",
-            }
-            yield [values.get(k, "") for k in keys]
+    sexes, stages = data.labels(Sex), data.labels(Stage)
+    for teacher in data.teachers_of(request.node):
+        values = {
+            "name": teacher.name,
+            "id_number": data.id_number_for(teacher, full=request.full_ids),
+            "sex": sexes.get(teacher.sex, ""),
+            "stage": stages.get(teacher.stage, ""),
+            "subject": teacher.subject,
+            "group": teacher.group.name if teacher.group_id else "",
+            "phone": teacher.phone,
+            "head_teacher": "是" if teacher.head_teacher else "否",
+            "first_year": "是" if teacher.first_year else "否",
+        }
+        yield [values.get(k, "") for k in keys]
 
 
 def build_roster(request: ExportRequest) -> Document:
