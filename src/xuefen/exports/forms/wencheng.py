@@ -21,8 +21,9 @@ engine does not count shows 0 and the reason — notably the school-assessment g
 不合格的学校…全校教师本学期校本研修学分不予认定"; "考核结果未录入，暂不认定" while the score
 is not entered): the form shows the engine's figures and words, it does not judge the gate.
 
-  Layout per format: the PDF has one table per teacher (caption = the teacher's name), each
-  starting on a new page, with the signature and stamp line under it. The Excel file has one
+  Layout per format: the PDF has one table per teacher, captioned 教师校本研修学分登记表（name）
+  so that every teacher's page names the form, each starting on a new page, with the
+  signature and stamp line under it. The Excel file has one
   sheet with every teacher's rows one after the other (name and ID number on every row, so
   that it can be filtered), a 合计 row and a signature row after each teacher: one sheet per
   teacher would be 3,000 sheets for a large school (XlsxWriter keeps a temporary file open
@@ -181,9 +182,7 @@ def content(record: Record) -> str:
         value = fields.get(key)
         if value is None or value == "":
             continue
-        parts.append(
-            f"{field_label(record.kind, key)}：{display_value(record.kind, key, value)}"
-        )
+        parts.append(f"{field_label(record.kind, key)}：{display_value(record.kind, key, value)}")
     return "；".join(p for p in parts if p)
 
 
@@ -226,13 +225,13 @@ _RECORD_HEADER = [
     Head("认定说明"),
 ]
 _RECORD_COLUMNS = [
-    Column(5, number=True, decimals=0),
-    Column(11),
-    Column(18),
-    Column(30),
-    Column(7, number=True),
-    Column(7, number=True),
-    Column(32),
+    Column(6, number=True, decimals=0),
+    Column(13),
+    Column(17),
+    Column(27),
+    Column(8, number=True),
+    Column(8, number=True),
+    Column(31),
 ]
 SIGN_LINE = "教师本人签名：　　　　　　审核人签名：　　　　　　校印：　　　　　　年　　月　　日"
 
@@ -307,7 +306,7 @@ def _pdf_tables(request: ExportRequest) -> list[Table]:
                                 None,
                             ]
                         ],
-                        caption=teacher.name,
+                        caption=f"教师校本研修学分登记表（{teacher.name}）",
                         above=[
                             f"姓名：{teacher.name}　性别：{teacher.get_sex_display()}　"
                             f"身份证号：{data.id_number_for(teacher, full=request.full_ids)}　"
@@ -467,7 +466,9 @@ def build_form5(request: ExportRequest) -> Document:
                 ],
                 rows=_summary_rows(request),
                 sheet="校本研修学分登记汇总表",
-                below=["公示时间：　　　　年　　月　　日至　　　　年　　月　　日（在本校公示一周）"],
+                below=[
+                    "公示时间：　　　　年　　月　　日至　　　　年　　月　　日（在本校公示一周）"
+                ],
             )
         ],
         lines=_school_lines(request),
