@@ -218,3 +218,23 @@ def test_formula_looking_text_is_escaped(world):
     assert texts == ['\'=HYPERLINK("x")', "'@SUM(A1)", "'+1"]
     assert [unescape(t) for t in texts] == ['=HYPERLINK("x")', "@SUM(A1)", "+1"]
     assert rows[2][1] == -3  # numbers stay numbers
+
+
+def test_teacher_page_links_the_teachers_forms_for_the_teacher_and_staff(client, world, today):
+    url = reverse("portal:teacher", args=[world.teacher_a.pk])
+    link = reverse("exports:page") + f"?teacher={world.teacher_a.pk}"
+    for user in (world.teacher_a.user, world.school_admin_a):
+        client.force_login(user)
+        assert link in client.get(url).content.decode()
+    client.force_login(world.teacher_a.user)
+    assert client.get(link).status_code == 200
+    # a colleague may not open another teacher's forms
+    client.force_login(world.teacher_a2.user)
+    assert client.get(link).status_code == 404
+
+
+def test_page_in_chinese_names_the_forms_and_kept_files(client, world, today):
+    client.force_login(world.county_admin)
+    _post(client, form="county-table", org=world.county_x.pk, period="2023", format="xlsx")
+    page = client.get(reverse("exports:page"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "各校教师培训达标情况表" in page and "我导出的文件" in page and "保留至" in page

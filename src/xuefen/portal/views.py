@@ -14,6 +14,7 @@ from django.views.generic import TemplateView, View
 
 from xuefen.catalog.models import Project
 from xuefen.org.choices import NodeKind, Role
+from xuefen.exports.services import is_staff_over
 from xuefen.org.models import OrgNode, Teacher
 from xuefen.org.scoping import can, get_scoped_or_404, restrict, user_grants
 from xuefen.org.services import display_id_number
@@ -83,6 +84,8 @@ def teacher_context(user: Any, teacher: Teacher, period: str | None) -> dict[str
     return {
         "teacher": teacher,
         "id_number": display_id_number(user, teacher),
+        # The register and other teacher forms: for the teacher and the staff over them.
+        "can_export": teacher.user_id == user.pk or is_staff_over(user, teacher.school),
         "as_of": as_of,
         "standing": standing,
         "picker": picker,
