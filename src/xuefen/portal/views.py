@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.views.generic import TemplateView, View
 
 from xuefen.catalog.models import Project
-from xuefen.org.choices import NodeKind, Role
 from xuefen.exports.services import is_staff_over
+from xuefen.org.choices import NodeKind, Role
 from xuefen.org.models import OrgNode, Teacher
 from xuefen.org.scoping import can, get_scoped_or_404, restrict, user_grants
 from xuefen.org.services import display_id_number
