@@ -184,3 +184,52 @@ def test_today_is_not_the_future(people: Any) -> None:
     today = dt.date.today().isoformat()
     plan = plan_of(people.school_admin_a, GOOD[0].replace("2023-03-10", today))
     assert plan.ok, [str(p) for p in plan.problems]
+
+
+def test_commit_writes_in_batches_with_audit_entries_and_reports_progress(
+    people: Any, monkeypatch: Any
+) -> None:
+    from xuefen.audit.models import AuditEntry
+    from xuefen.imports import records as module
+    from xuefen.results.models import TeacherState
+
+    monkeypatch.setattr(module, "WRITE_BATCH", 2)
+    monkeypatch.setattr(module, "CHECK_CHUNK", 2)
+    rows = [
+        f"{A if i % 2 else A2},,PX-{i},培训项目,2023-03-{i + 1:02d},省级,培训{i},网络研修,"
+        "专业知识,6,80,是,"
+        for i in range(5)
+    ]
+    plan = plan_of(people.school_admin_a, *rows)
+    assert plan.ok, [str(p) for p in plan.problems]
+    done: list[int] = []
+    assert records_commit(people.school_admin_a, plan, file_name="r.csv", progress=done.append) == 5
+    assert done == [2, 4, 5]
+    entries = AuditEntry.objects.filter(event="record.create", reason="导入：r.csv")
+    assert entries.count() == 5 and {e.actor_id for e in entries} == {people.school_admin_a.pk}
+    assert set(TeacherState.objects.filter(stale=True).values_list("teacher_id", flat=True)) >= {
+        people.teacher_a.pk,
+        people.teacher_a2.pk,
+    }
+
+
+def test_a_record_entered_since_the_check_stops_the_commit(people: Any) -> None:
+    from django.core.exceptions import ValidationError
+
+    from tests.conftest import training
+    from xuefen.records.services import record_create
+
+    plan = plan_of(people.school_admin_a, *GOOD)
+    assert plan.ok
+    record_create(
+        actor=people.school_admin_a,
+        teacher=people.teacher_a,
+        kind="training",
+        date=dt.date(2023, 3, 10),
+        fields=training(),
+        level="province",
+        origin_key="import:PX-1",
+    )
+    with pytest.raises(ValidationError):
+        records_commit(people.school_admin_a, plan, file_name="records.csv")
+    assert Record.objects.count() == 1

@@ -19,6 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
@@ -32,7 +33,7 @@ from xuefen.portal.access import PortalAccessMixin
 from xuefen.records.kinds import kind_spec
 
 from .reader import SPREADSHEET_SUFFIXES
-from .records import records_commit, records_plan, template_headers
+from .records import commit_problems, records_commit, records_plan, template_headers
 
 SESSION_KEY = "imports_records"
 KEEP_SECONDS = 24 * 3600
@@ -140,7 +141,14 @@ class RecordsImportView(_Access, View):
             return render(
                 request, "imports/records_preview.html", _preview(request, plan, "", name)
             )
-        written = records_commit(request.user, plan, file_name=name)
+        try:
+            written = records_commit(request.user, plan, file_name=name)
+        except ValidationError as exc:
+            stored.unlink(missing_ok=True)
+            plan.problems = commit_problems(exc)
+            return render(
+                request, "imports/records_preview.html", _preview(request, plan, "", name)
+            )
         stored.unlink(missing_ok=True)
         kept = dict(request.session.get(SESSION_KEY, {}))
         kept.pop(token, None)

@@ -3,11 +3,14 @@
 Columns are the Chinese words schools write: 身份证号 (which teacher), 姓名 (checked if
 given), 记录编号 (an external id, the natural key), 类别 (the kind by its label), 日期, 级别,
 名称, then the kind's fields by their labels (:mod:`xuefen.records.kinds`) and 状态. Every
-row is checked with :func:`xuefen.records.services.record_validate` before anything is
-written; :func:`records_commit` writes every new row in one transaction through
-:func:`xuefen.records.services.record_create` (source ``imported``). A row whose record
-exists already (same teacher and origin key) is unchanged, so importing a file again is a
-no-op. Problems never name a teacher outside the user's reach.
+row is checked before anything is written, by the engine as
+:func:`xuefen.records.services.record_validate` checks one record
+(:func:`~xuefen.records.services.records_validate_bulk`, :data:`CHECK_CHUNK` rows at a
+time); :func:`records_commit` writes every new row in one transaction through
+:func:`xuefen.records.services.records_create_bulk` (source ``imported``; batches of
+``bulk_create``, audit entries in bulk, the teachers' results marked stale once per
+batch). A row whose record exists already (same teacher and origin key) is unchanged, so
+importing a file again is a no-op. Problems never name a teacher outside the user's reach.
 """
 
 from __future__ import annotations
@@ -16,23 +19,21 @@ import datetime as dt
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from xuefen.catalog.choices import Level
 from xuefen.org.models import Teacher
 from xuefen.org.scoping import can
-from xuefen.org.services import bindings_over
 from xuefen.org.validators import normalize_id_number, validate_id_number
 from xuefen.records.choices import RecordSource, RecordStatus
 from xuefen.records.kinds import DECLARABLE_KINDS, engine_message, kind_spec
 from xuefen.records.models import Record
-from xuefen.records.services import record_create, record_validate
+from xuefen.records.services import records_create_bulk, records_validate_bulk
 
 from .reader import Column, ReadError, Row, read_table
 
@@ -48,6 +49,10 @@ FIELD_PREFIX = "f_"
 _CATEGORY_NAMES = ("作品类别", "成果类别")
 _LEVEL_WORDS = {"县级": "county", "区级": "county", "县区级": "county", "国家": "national"}
 _DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
+# Rows checked by the engine at a time (records of one date are judged together).
+CHECK_CHUNK = 5000
+# Records written per batch (one INSERT, one audit INSERT, one stale mark per batch).
+WRITE_BATCH = 1000
 
 
 @dataclass(frozen=True)
@@ -65,7 +70,7 @@ class Problem:
         return f"{where} {self.column} {value}：{self.message}".replace("  ", " ").strip()
 
 
-@dataclass
+@dataclass(slots=True)
 class PlannedRecord:
     """A row checked and ready to be written (``exists``: it was imported before)."""
 
@@ -213,10 +218,12 @@ _TRUE = {"是", "y", "yes", "true", "1", "√", "✓"}
 _FALSE = {"否", "n", "no", "false", "0", "×", ""}
 
 
-def _field_value(kind: str, spec: Any, text: str) -> Any:
-    """The typed value of a field cell, or raise ValueError with a message."""
+def _field_value(kind: str, spec: Any, text: str, table: dict[str, str] | None = None) -> Any:
+    """The typed value of a field cell, or raise ValueError with a message (``table``: the
+    choice field's words, :func:`_lookup` of its choices, when the caller keeps them)."""
     if spec.widget == "choice":
-        table = _lookup(spec.choices)
+        if table is None:
+            table = _lookup(spec.choices)
         value = table.get(_word(text))
         if value is None:
             words = "、".join(str(label) for _v, label in spec.choices)
@@ -262,7 +269,16 @@ class _Checker:
         self.statuses = _statuses()
         self.bindings: dict[int, list[Any]] = {}
         self.rights: dict[tuple[str, int], bool] = {}
+        self.choices: dict[tuple[str, str], dict[str, str]] = {}
         self.problems: list[Problem] = []
+
+    def choice_table(self, kind: str, spec: Any) -> dict[str, str] | None:
+        if spec.widget != "choice":
+            return None
+        key = (kind, spec.name)
+        if key not in self.choices:
+            self.choices[key] = _lookup(spec.choices)
+        return self.choices[key]
 
     def header(self, key: str, fallback: str = "") -> str:
         return self.headers.get(key) or fallback or key
@@ -314,21 +330,42 @@ def records_plan(actor: Any, name: str, stream: IO[bytes]) -> RecordsPlan:
     seen: dict[tuple[int, str], int] = {}
     existing: set[tuple[int, str]] = set()
     planned: list[PlannedRecord] = []
+    chunk: list[tuple[Row, PlannedRecord, bool]] = []
+
+    def judge() -> None:
+        """Validate the chunk's rows with the engine; keep those without problems."""
+        errors = records_validate_bulk(
+            [_unsaved(item) for _row, item, _bad in chunk], bindings=check.bindings
+        )
+        for i, (row, item, bad) in enumerate(chunk):
+            if i in errors:
+                _engine_problems(check, row, item.kind, errors[i])
+                continue
+            if bad:
+                continue
+            key = (item.teacher.pk, item.origin_key)
+            if key in seen:
+                check.problem(
+                    row,
+                    "external_id" if row.get("external_id") else "kind",
+                    _("The same record as row %(n)d.") % {"n": seen[key]},
+                )
+                continue
+            seen[key] = row.number
+            planned.append(item)
+        chunk.clear()
+
     for row in table.rows:
         before = len(check.problems)
         record = _check_row(check, row, teachers)
-        if record is None or len(check.problems) > before:
+        if record is None:
             continue
-        key = (record.teacher.pk, record.origin_key)
-        if key in seen:
-            check.problem(
-                row,
-                "external_id" if row.get("external_id") else "kind",
-                _("The same record as row %(n)d.") % {"n": seen[key]},
-            )
-            continue
-        seen[key] = row.number
-        planned.append(record)
+        chunk.append((row, record, len(check.problems) > before))
+        if len(chunk) >= CHECK_CHUNK:
+            judge()
+    if chunk:
+        judge()
+    del table  # the rows' text is no longer needed
     if planned:
         teacher_ids = {r.teacher.pk for r in planned}
         keys = {r.origin_key for r in planned}
@@ -395,7 +432,9 @@ def _check_row(check: _Checker, row: Row, teachers: dict[str, Teacher]) -> Plann
         if not text:
             continue
         try:
-            fields[field_spec.name] = _field_value(kind, field_spec, text)
+            fields[field_spec.name] = _field_value(
+                kind, field_spec, text, check.choice_table(kind, field_spec)
+            )
         except ValueError as exc:
             check.problem(row, FIELD_PREFIX + field_spec.name, str(exc))
     own = {f.name for f in spec.fields}
@@ -427,31 +466,6 @@ def _check_row(check: _Checker, row: Row, teachers: dict[str, Teacher]) -> Plann
             return None
     else:
         origin_key = derived_key(kind, date, str(fields.get("name", "")))
-    record = Record(
-        teacher=teacher,
-        kind=kind,
-        date=date,
-        level=level,
-        fields=fields,
-        source=RecordSource.IMPORTED,
-        status=status,
-        origin_key=origin_key,
-    )
-    school = teacher.school_id
-    if school not in check.bindings:
-        check.bindings[school] = bindings_over(teacher.school)
-    try:
-        record_validate(record, bindings=check.bindings[school])
-    except ValidationError as exc:
-        for key, messages in exc.message_dict.items():
-            column = {"date": "date", "level": "level"}.get(key)
-            if column is None and key in own:
-                column = FIELD_PREFIX + key
-            if column is None:
-                column = "kind"
-            for message in messages:
-                check.problem(row, column, engine_message(message))
-        return None
     return PlannedRecord(
         row=row.number,
         teacher=teacher,
@@ -464,26 +478,63 @@ def _check_row(check: _Checker, row: Row, teachers: dict[str, Teacher]) -> Plann
     )
 
 
-def records_commit(actor: Any, plan: RecordsPlan, *, file_name: str) -> int:
+def _unsaved(item: PlannedRecord) -> Record:
+    return Record(
+        teacher=item.teacher,
+        kind=item.kind,
+        date=item.date,
+        level=item.level,
+        fields=item.fields,
+        source=RecordSource.IMPORTED,
+        status=item.status,
+        origin_key=item.origin_key,
+    )
+
+
+def _engine_problems(check: _Checker, row: Row, kind: str, exc: ValidationError) -> None:
+    """The engine's refusal of a row, each message under its column."""
+    own = {f.name for f in kind_spec(kind).fields}
+    for key, messages in exc.message_dict.items():
+        column = {"date": "date", "level": "level"}.get(key)
+        if column is None and key in own:
+            column = FIELD_PREFIX + key
+        if column is None:
+            column = "kind"
+        for message in messages:
+            check.problem(row, column, engine_message(message))
+
+
+def commit_problems(exc: ValidationError) -> list[Problem]:
+    """A refused commit (someone entered one of the records since the file was checked)
+    as problems of the file."""
+    return [Problem(0, _("File"), "", message) for message in exc.messages]
+
+
+def records_commit(
+    actor: Any,
+    plan: RecordsPlan,
+    *,
+    file_name: str,
+    progress: Callable[[int], None] | None = None,
+) -> int:
     """Write the plan's new records in one transaction; the number written. A plan with
-    problems writes nothing (:class:`ValueError`)."""
+    problems writes nothing (:class:`ValueError`). Records are built batch by batch as
+    :func:`~xuefen.records.services.records_create_bulk` consumes them; it checks them
+    again (a record entered since the plan was made is a :class:`ValidationError`, and
+    nothing is written). ``progress(done)`` after every batch."""
     if plan.problems:
         raise ValueError("a plan with problems cannot be committed")
     reason = _("Import: %(name)s") % {"name": file_name}
-    written = 0
-    with transaction.atomic():
-        for item in plan.to_create:
-            record_create(
-                actor=actor,
-                teacher=item.teacher,
-                kind=item.kind,
-                date=item.date,
-                level=item.level,
-                fields=item.fields,
-                source=RecordSource.IMPORTED,
-                status=item.status,
-                reason=reason,
-                origin_key=item.origin_key,
-            )
-            written += 1
-    return written
+
+    def records() -> Iterator[Record]:
+        for item in plan.rows:
+            if not item.exists:
+                yield _unsaved(item)
+
+    return records_create_bulk(
+        actor=actor,
+        records=records(),
+        reason=reason,
+        batch_size=WRITE_BATCH,
+        progress=progress,
+    )

@@ -64,8 +64,16 @@ def record_validate(record: Record, *, bindings: list[Any] | None = None) -> Non
     the policy bindings over the record's school when the caller read them already
     (:func:`xuefen.org.services.bindings_over`; bulk certification checks thousands).
     """
-    from xuefen.policy import InputError, record_parser
+    _record_precheck(record)
+    if bindings is None:
+        binding = policy_for(node=record.teacher.school, day=record.date)
+    else:
+        binding = binding_in_force(bindings, record.date)
+    _record_engine_check(record, binding)
 
+
+def _record_precheck(record: Record) -> None:
+    """What :func:`record_validate` checks before asking the engine."""
     if not isinstance(record.fields, dict):
         raise ValidationError({"fields": _("The fields must be a JSON object.")})
     reserved = set(record.fields) & RESERVED_KEYS
@@ -89,24 +97,34 @@ def record_validate(record: Record, *, bindings: list[Any] | None = None) -> Non
         publisher_path = record.project.publisher.path
         if not (school_path.startswith(publisher_path) or publisher_path.startswith(school_path)):
             raise ValidationError({"project": _("The project is not offered to this school.")})
-    if bindings is None:
-        binding = policy_for(node=record.teacher.school, day=record.date)
-    else:
-        binding = binding_in_force(bindings, record.date)
-    raw = record_to_engine_dict(record)
+
+
+def _judged(record: Record, policy: Any) -> dict[str, Any]:
+    """The record's engine input with a status the policy counts: the rules judge only
+    records that count, so a draft is judged as if it were certified (a declaration is
+    refused when it is made, not at certification)."""
+    judged = record_to_engine_dict(record)
+    field = "review_status" if record.kind == ACTIVITY_ATTENDANCE else "status"
+    judged[field] = next(iter(sorted(policy.counted_statuses)), judged.get(field))
+    return judged
+
+
+def _record_engine_check(record: Record, binding: Any) -> None:
+    """The engine's part of :func:`record_validate` under ``binding`` (None: no policy)."""
+    from xuefen.policy import InputError, record_parser
+
     try:
         if binding is None:
-            record_parser().parse_many([raw])
+            record_parser().parse_many([record_to_engine_dict(record)])
         else:
             # Evaluated alone, not only parsed: a value the policy's rules refuse (a credit
             # rate outside the level's range) is an error now, not in every result later.
             # The rules judge only records that count, so a draft is judged as if it were
             # certified: a declaration is refused when it is made, not at certification.
             policy = binding.load()
-            judged = dict(raw)
-            field = "review_status" if record.kind == ACTIVITY_ATTENDANCE else "status"
-            judged[field] = next(iter(sorted(policy.counted_statuses)), judged.get(field))
-            policy.evaluate_teacher({"id": "check", "records": [judged]}, record.date)
+            policy.evaluate_teacher(
+                {"id": "check", "records": [_judged(record, policy)]}, record.date
+            )
     except InputError as exc:
         raise ValidationError({exc.field or NON_FIELD_ERRORS: [exc.message]}) from None
 
@@ -253,6 +271,241 @@ def record_create(
             reason=reason,
         )
     return record
+
+
+def records_validate_bulk(
+    records: list[Record], *, bindings: dict[int, list[Any]] | None = None
+) -> dict[int, ValidationError]:
+    """Validate many records as :func:`record_validate` validates each; the errors by the
+    record's position in ``records`` (none: all valid).
+
+    ``bindings`` caches :func:`~xuefen.org.services.bindings_over` per school id (read here
+    where missing, so a caller checking a file chunk by chunk reads each school's once).
+    The engine judges the records of one binding and one date together (one evaluation
+    instead of one per record); where such a group has an error, each of its records is
+    judged alone, exactly as :func:`record_validate` does, so the errors are the same.
+    """
+    from xuefen.policy import InputError, record_parser
+
+    if bindings is None:
+        bindings = {}
+    errors: dict[int, ValidationError] = {}
+    groups: dict[tuple[int | None, dt.date], list[int]] = {}
+    in_force: dict[int | None, Any] = {None: None}
+    for i, record in enumerate(records):
+        try:
+            _record_precheck(record)
+        except ValidationError as exc:
+            errors[i] = exc
+            continue
+        school = record.teacher.school_id
+        if school not in bindings:
+            bindings[school] = bindings_over(record.teacher.school)
+        binding = binding_in_force(bindings[school], record.date)
+        key = binding.pk if binding is not None else None
+        in_force.setdefault(key, binding)
+        groups.setdefault((key, record.date), []).append(i)
+    for (key, day), members in groups.items():
+        binding = in_force[key]
+        try:
+            if binding is None:
+                raws = [record_to_engine_dict(records[i]) for i in members]
+                for n, raw in enumerate(raws):
+                    raw["id"] = f"new{n}"
+                record_parser().parse_many(raws)
+            else:
+                policy = binding.load()
+                judged = [_judged(records[i], policy) for i in members]
+                for n, raw in enumerate(judged):
+                    raw["id"] = f"new{n}"
+                policy.evaluate_teacher({"id": "check", "records": judged}, day)
+        except InputError:
+            for i in members:  # which ones, in record_validate's words
+                try:
+                    _record_engine_check(records[i], binding)
+                except ValidationError as exc:
+                    errors[i] = exc
+    return errors
+
+
+def _bulk_problem(position: int, exc: ValidationError) -> str:
+    messages = "；".join(
+        m if field == NON_FIELD_ERRORS else f"{field}: {m}"
+        for field, ms in exc.message_dict.items()
+        for m in ms
+    )
+    return _("Record %(n)d: %(messages)s") % {"n": position, "messages": messages}
+
+
+# Entering a record directly in these statuses needs this right on its teacher.
+_STATUS_ACTIONS = {
+    RecordStatus.APPROVED: "review",
+    RecordStatus.CERTIFIED: "certify",
+    RecordStatus.REVOKED: "certify",
+    RecordStatus.REJECTED: "certify",
+    RecordStatus.DECLINED: "certify",
+}
+
+
+def records_create_bulk(
+    *,
+    actor: Any,
+    records: Iterable[Record],
+    reason: str = "",
+    batch_size: int = 1000,
+    progress: Any = None,
+) -> int:
+    """Enter many records at once (imports): each as :func:`record_create` enters one, in
+    one transaction; the number written.
+
+    ``records`` are unsaved :class:`Record` objects with ``teacher`` (its ``school``
+    joined), ``kind``, ``date``, ``level``, ``fields``, ``status``, ``source`` and
+    optionally ``project``, ``activity`` and ``origin_key``; ``entered_by`` is set to the
+    actor. They are consumed batch by batch (an iterator keeps memory flat in rows): the
+    rights, statuses and projects are judged once per teacher and project, the policies
+    read once per school, every record validated as :func:`record_validate` does
+    (:func:`records_validate_bulk`), an origin key used before (or twice) refused, a
+    record entered as certified checked as certification checks it and its input frozen;
+    then the batch is written with ``bulk_create``, its audit entries in bulk (one
+    ``record.create`` entry per record, as :func:`record_create` writes) and one business
+    change per batch marks its teachers' results stale. :class:`PermissionDenied` as
+    :func:`record_create` raises it; otherwise any invalid record rolls everything back
+    and the :class:`ValidationError` names the records (position from 1, at most ten).
+    ``progress(done)`` is called after every batch.
+    """
+    from xuefen.audit.services import audit_entry, audit_log_bulk
+
+    rights: dict[tuple[str, int], bool] = {}  # (action, teacher id): allowed
+    writers: set[tuple[int, int | None]] = set()  # (teacher id, project id) judged
+    projects: dict[int, Project] = {}
+    bindings: dict[int, list[Any]] = {}
+    seen: set[tuple[int, str]] = set()
+    problems: list[str] = []
+    written = 0
+    position = 0
+
+    def judge(record: Record) -> None:
+        if record.status not in RecordStatus.values:
+            raise ValidationError({"status": _("Unknown status %(s)r.") % {"s": record.status}})
+        if record.source not in RecordSource.values:
+            raise ValidationError({"source": _("Unknown source %(s)r.") % {"s": record.source}})
+        project_id = record.project_id
+        teacher_id = record.teacher_id
+        if (teacher_id, project_id) not in writers:
+            if not rights[("change", teacher_id)]:  # its owner, or the project's institution
+                _require_write(actor, record.teacher, record.project if project_id else None)
+            writers.add((teacher_id, project_id))
+        action = _STATUS_ACTIONS.get(record.status)
+        if action is not None and not rights[(action, teacher_id)]:
+            raise PermissionDenied(f"not allowed to {action} records of this teacher")
+        if project_id is not None:
+            if project_id not in projects:
+                projects[project_id] = Project.objects.select_related(
+                    "institution", "publisher"
+                ).get(pk=project_id)
+            record.project = projects[project_id]
+
+    def write(batch: list[Record], first: int) -> int:
+        for record in batch:
+            record.entered_by = actor
+            record.fields = dict(record.fields or {})
+            record.origin_key = (record.origin_key or "")[:80]
+        # What the actor may do to the batch's teachers: one query per action.
+        wanted: dict[str, set[int]] = {}
+        for record in batch:
+            for action in ("change", _STATUS_ACTIONS.get(record.status)):
+                if action is not None and (action, record.teacher_id) not in rights:
+                    wanted.setdefault(action, set()).add(record.teacher_id)
+        for action, ids in wanted.items():
+            ok = set(
+                Teacher.objects.restrict(actor, action)
+                .filter(pk__in=ids)
+                .values_list("pk", flat=True)
+            )
+            rights.update({(action, pk): pk in ok for pk in ids})
+        errors: dict[int, ValidationError] = {}
+        for i, record in enumerate(batch):
+            try:
+                judge(record)
+            except ValidationError as exc:
+                errors[i] = exc
+        valid = [i for i in range(len(batch)) if i not in errors]
+        found = records_validate_bulk([batch[i] for i in valid], bindings=bindings)
+        errors.update({valid[j]: exc for j, exc in found.items()})
+        keys = {(r.teacher_id, r.origin_key) for r in batch if r.origin_key}
+        taken = set()
+        if keys:
+            taken = set(
+                Record.objects.filter(
+                    teacher_id__in={t for t, _k in keys}, origin_key__in={k for _t, k in keys}
+                ).values_list("teacher_id", "origin_key")
+            )
+        for i, record in enumerate(batch):
+            if i in errors:
+                continue
+            if record.origin_key:
+                key = (record.teacher_id, record.origin_key)
+                if key in taken or key in seen:
+                    errors[i] = ValidationError({"origin_key": _("This record exists already.")})
+                    continue
+                seen.add(key)
+            if (
+                record.project_id is not None
+                and record.status == RecordStatus.CERTIFIED
+                and not record.project.is_approved
+            ):
+                errors[i] = ValidationError(
+                    {
+                        "project": _("%(reason)s: its records cannot be certified.")
+                        % {"reason": record.project.unapproved_reason()}
+                    }
+                )
+                continue
+            if record.status in LOCKED_STATUSES:
+                record.certified_input = record_frozen_input(record)
+        for i in sorted(errors):
+            if len(problems) <= 10:
+                problems.append(_bulk_problem(first + i, errors[i]))
+        if problems:
+            return 0
+        Record.objects.bulk_create(batch, batch_size=batch_size)
+        audit_log_bulk(
+            [
+                audit_entry(
+                    actor=actor,
+                    event=Event.RECORD_CREATE,
+                    target=record,
+                    node=record.teacher.school,
+                    new=snapshot(record, RECORD_FIELDS),
+                    reason=reason,
+                )
+                for record in batch
+            ]
+        )
+        return len(batch)
+
+    with transaction.atomic():
+        batch: list[Record] = []
+        for record in records:
+            position += 1
+            batch.append(record)
+            if len(batch) >= batch_size:
+                written += write(batch, position - len(batch) + 1)
+                batch = []
+                if len(problems) > 10:
+                    break  # enough to say what is wrong
+                if progress is not None and not problems:
+                    progress(written)
+        if batch and len(problems) <= 10:
+            written += write(batch, position - len(batch) + 1)
+            if progress is not None and not problems:
+                progress(written)
+        if problems:
+            if len(problems) > 10:
+                problems[10:] = ["…"]
+            # Nothing is kept: the batches written so far roll back with the exception.
+            raise ValidationError({"records": problems})
+    return written
 
 
 def record_update(

@@ -13,11 +13,12 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from ...records import records_commit, records_plan
+from ...records import commit_problems, records_commit, records_plan
 
 
 class Command(BaseCommand):
@@ -67,7 +68,12 @@ class Command(BaseCommand):
                 % {"create": created, "same": same}
             )
             return
-        written = records_commit(actor, plan, file_name=path.name)
+        try:
+            written = records_commit(actor, plan, file_name=path.name)
+        except ValidationError as exc:
+            for problem in commit_problems(exc):
+                self.stderr.write(str(problem))
+            raise CommandError(_("%(n)d problems; nothing was imported.") % {"n": 1}) from None
         self.stdout.write(
             _("%(create)d added, %(same)d unchanged.") % {"create": written, "same": same}
         )
