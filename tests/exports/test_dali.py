@@ -156,6 +156,22 @@ def test_short_teacher_is_not_recognized_and_the_remark_says_why(dali):
         assert words in chen[14], words
 
 
+def test_a_teacher_of_the_second_semester_only_is_in_its_columns(dali, make_record):
+    from xuefen.org.services import teacher_create
+    from xuefen.results.compute import recompute
+
+    sun = teacher_create(
+        actor=dali.root, school=dali.school_c, name="孙明", id_number=id_number(6), sex="male"
+    )
+    make_record(sun, date=dt.date(2021, 3, 1), fields=sb(7, "outcome"), level="county",
+                status="certified")  # fmt: skip
+    recompute([sun.pk], as_of=TODAY)
+    row = body(xlsx_rows(export(dali)))["孙明"]
+    assert row[7:13] == [0, 0, 0, 7, 7, 1.4]
+    assert "上学期校本研修每学期“研修成果”不少于7学时（差7）" in row[14]
+    assert "下学期校本研修每学期“研修成果”" not in row[14]
+
+
 def test_totals_add_up_the_columns(dali):
     rows = xlsx_rows(export(dali))
     total = next(r for r in rows if r and r[0] == "合计")

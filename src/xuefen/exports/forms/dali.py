@@ -14,9 +14,9 @@ names the form (附件3) without its layout. What it shows, and why, is read fro
   '研修活动'学时分值…每学期获取7学时的'研修成果'学时分值". The figures are the engine's own
   values of the policy's semester requirements on ``school_based_category`` activity and
   outcome (the requirement's ``actual`` in the stored result of each semester of the school
-  year, first = 上学期, second = 下学期). A school-based record without a category counts in
-  the year's total but in neither column (the policy's reading), so the four columns may add
-  up to less than the total.
+  year: 上学期 is the semester that starts with the school year, 下学期 the one after it).
+  A school-based record without a category counts in the year's total but in neither
+  column (the policy's reading), so the four columns may add up to less than the total.
 - 校本研修合计 学时 and 学分: the engine's school-based hours and credits of the school year
   (50学时 = 10学分, 0.2 per hour).
 - 是否达标: 是 when every requirement of the school year (网络研修 30学时 9学分, 校本研修 50学时
@@ -36,8 +36,7 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
-from django.utils import translation
-
+from xuefen.org.choices import Sex, Stage
 from xuefen.org.models import Teacher
 from xuefen.policy import XuefenError
 from xuefen.results.models import TeacherResult
@@ -68,35 +67,35 @@ def semester_requirements(request: ExportRequest) -> dict[str, list[Any]]:
     return out
 
 
-def _semesters(result: dict[str, Any], year_start: dt.date, year_end: dt.date) -> list[dict]:
-    """The engine's semester periods inside the school year, in order."""
+def _semesters(result: dict[str, Any], year_start: dt.date, year_end: dt.date) -> dict[str, dict]:
+    """The engine's semester periods inside the school year: ``first`` (上学期) starts with
+    the school year, ``second`` (下学期) is the one after it."""
     first, last = year_start.isoformat(), year_end.isoformat()
-    found = [
-        p
-        for p in result.get("periods", [])
-        if p.get("type") == SEMESTER
-        and first <= str(p.get("start", "")) <= last
-        and str(p.get("end", "")) <= last
-    ]
-    return sorted(found, key=lambda p: p["start"])[:2]
+    out: dict[str, dict] = {}
+    for p in result.get("periods", []):
+        start, end = str(p.get("start", "")), str(p.get("end", ""))
+        if p.get("type") != SEMESTER or not first <= start <= last or end > last:
+            continue
+        out["first" if start == first else "second"] = p
+    return out
 
 
 def semester_figures(
     request: ExportRequest, teacher_ids: list[int], requirements: dict[str, list[Any]]
-) -> dict[int, list[dict[str, Any]]]:
-    """Per teacher, for 上学期 and 下学期: ``{"activity": h, "outcome": h, "short": [...]}``
-    read from the engine's stored semester periods (one query)."""
+) -> dict[int, dict[str, dict[str, Any]]]:
+    """Per teacher, for ``first`` (上学期) and ``second`` (下学期) as the engine reported
+    them: ``{"activity": h, "outcome": h, "short": [...]}`` (one query)."""
     column = "pending" if request.draft else "result"
     ids = {c: {r.id for r in reqs} for c, reqs in requirements.items()}
-    out: dict[int, list[dict[str, Any]]] = {}
+    out: dict[int, dict[str, dict[str, Any]]] = {}
     for teacher_id, result in TeacherResult.objects.filter(teacher_id__in=teacher_ids).values_list(
         "teacher_id", column
     ):
         semesters = _semesters(result or {}, request.period.start, request.period.end)
         if not semesters:
-            continue
-        rows = []
-        for period in semesters:
+            continue  # another binding's result (or none): it has no semester of this year
+        halves = out.setdefault(teacher_id, {})
+        for half, period in semesters.items():
             checks = period.get("requirements", [])
             row: dict[str, Any] = {"short": [c for c in checks if not c.get("met", True)]}
             for category in CATEGORIES:
@@ -108,8 +107,7 @@ def semester_figures(
                     ),
                     2,
                 )
-            rows.append(row)
-        out[teacher_id] = rows
+            halves[half] = row
     return out
 
 
@@ -138,51 +136,51 @@ def _shortfalls(prefix: str, short: list[dict[str, Any]]) -> list[str]:
 
 def _rows(request: ExportRequest) -> Iterator[list[Any]]:
     requirements = semester_requirements(request)
+    sexes, stages = data.labels(Sex), data.labels(Stage)
     sums = [0.0] * 8
     n = 0
-    with translation.override("zh-hans"):
-        for chunk in data.chunks(data.teachers_of(request.node)):
-            ids = [t.pk for t in chunk]
-            year = data.figures(
-                ids,
-                period_type=request.period.type,
-                start=request.period.start,
-                draft=request.draft,
-            )
-            semesters = semester_figures(request, ids, requirements)
-            for teacher in chunk:
-                f = year.get(teacher.pk) or data.Figures()
-                halves = semesters.get(teacher.pk, [])
-                halves = [*halves, *[_empty_semester(requirements)] * (2 - len(halves))]
-                figures = [
-                    f.h("online"),
-                    f.c("online"),
-                    halves[0]["activity"],
-                    halves[0]["outcome"],
-                    halves[1]["activity"],
-                    halves[1]["outcome"],
-                    f.h("school_based"),
-                    f.c("school_based"),
-                ]
-                sums = [s + v for s, v in zip(sums, figures, strict=True)]
-                remarks = [
-                    *_shortfalls("", f.short),
-                    *_shortfalls("上学期", halves[0]["short"]),
-                    *_shortfalls("下学期", halves[1]["short"]),
-                ]
-                ok = bool(f.compliant) and not halves[0]["short"] and not halves[1]["short"]
-                n += 1
-                stage = teacher.get_stage_display() if teacher.stage else ""
-                yield [
-                    n,
-                    teacher.name,
-                    teacher.get_sex_display() if teacher.sex else "",
-                    data.id_number_for(teacher, full=request.full_ids),
-                    f"{stage}{teacher.subject}",
-                    *figures,
-                    "是" if ok else "否",
-                    "；".join(remarks),
-                ]
+    for chunk in data.chunks(data.teachers_of(request.node)):
+        ids = [t.pk for t in chunk]
+        year = data.figures(
+            ids,
+            period_type=request.period.type,
+            start=request.period.start,
+            draft=request.draft,
+        )
+        semesters = semester_figures(request, ids, requirements)
+        for teacher in chunk:
+            f = year.get(teacher.pk) or data.Figures()
+            reported = semesters.get(teacher.pk, {})
+            first = reported.get("first") or _empty_semester(requirements)
+            second = reported.get("second") or _empty_semester(requirements)
+            figures = [
+                f.h("online"),
+                f.c("online"),
+                first["activity"],
+                first["outcome"],
+                second["activity"],
+                second["outcome"],
+                f.h("school_based"),
+                f.c("school_based"),
+            ]
+            sums = [s + v for s, v in zip(sums, figures, strict=True)]
+            remarks = [
+                *_shortfalls("", f.short),
+                *_shortfalls("上学期", first["short"]),
+                *_shortfalls("下学期", second["short"]),
+            ]
+            ok = bool(f.compliant) and not first["short"] and not second["short"]
+            n += 1
+            yield [
+                n,
+                teacher.name,
+                sexes.get(teacher.sex, "") if teacher.sex else "",
+                data.id_number_for(teacher, full=request.full_ids),
+                f"{stages.get(teacher.stage, '') if teacher.stage else ''}{teacher.subject}",
+                *figures,
+                "是" if ok else "否",
+                "；".join(remarks),
+            ]
     yield ["合计", f"{n}人", None, None, None, *[round(s, 2) for s in sums], None, None]
 
 

@@ -60,6 +60,7 @@ from typing import Any
 from django.utils import translation
 
 from xuefen.catalog.choices import Mode
+from xuefen.org.choices import Sex, Stage
 from xuefen.org.models import Teacher
 from xuefen.records.choices import RecordStatus
 from xuefen.records.models import Record
@@ -149,46 +150,71 @@ def chunks_of(request: ExportRequest) -> Iterator[Chunk]:
 # -- words ---------------------------------------------------------------------------
 
 
-def item_label(record: Record) -> str:
-    """研修项目: the kind in the records vocabulary (培训项目, 听课 …), a training's mode
-    after it. Call inside ``translation.override('zh-hans')``."""
-    from xuefen.policy import KIND_LABELS
+class Words:
+    """The Chinese words of one export, each looked up once (a lazy label per cell costs
+    more than writing the cell): kinds (the policy's record vocabulary), modes, sexes and
+    stages, and the record fields' labels and values (records.kinds)."""
 
-    label = KIND_LABELS.get(record.kind, record.kind)
-    if record.kind == "training":
-        mode = (record.fields or {}).get("mode") or (
-            record.project.mode if record.project_id else ""
-        )
-        if mode in Mode.values:
-            label += f"（{Mode(mode).label}）"
-    return label
+    def __init__(self) -> None:
+        from xuefen.policy import KIND_LABELS
 
+        self.kinds = dict(KIND_LABELS)
+        self.modes = data.labels(Mode)
+        self.sexes = data.labels(Sex)
+        self.stages = data.labels(Stage)
+        self._details: dict[tuple[str, str, Any], str] = {}
 
-def content(record: Record) -> str:
-    """研修内容: the activity's theme, the project's or the record's own name, then the
-    record's menu fields in Chinese (角色 磨课, 成果 论文, 听课节数 3)."""
-    from xuefen.records.kinds import display_value, field_label
+    def sex(self, teacher: Teacher) -> str:
+        return self.sexes.get(teacher.sex, "") if teacher.sex else ""
 
-    fields = record.fields if isinstance(record.fields, dict) else {}
-    parts: list[str] = []
-    if record.activity_id is not None:
-        parts.append(record.activity.theme)
-    elif record.project_id is not None:
-        parts.append(record.project.name)
-    name = str(fields.get("name") or "").strip()
-    if name and name not in parts:
-        parts.append(name)
-    for key in _DETAIL_FIELDS:
-        value = fields.get(key)
-        if value is None or value == "":
-            continue
-        parts.append(f"{field_label(record.kind, key)}：{display_value(record.kind, key, value)}")
-    return "；".join(p for p in parts if p)
+    def subject(self, teacher: Teacher) -> str:
+        """学段学科: 小学语文."""
+        stage = self.stages.get(teacher.stage, "") if teacher.stage else ""
+        return f"{stage}{teacher.subject}"
 
+    def item(self, record: Record) -> str:
+        """研修项目: the kind (培训项目, 听课 …), a training's mode after it."""
+        label = self.kinds.get(record.kind, record.kind)
+        if record.kind == "training":
+            fields = record.fields if isinstance(record.fields, dict) else {}
+            mode = fields.get("mode") or (record.project.mode if record.project_id else "")
+            if mode in self.modes:
+                label += f"（{self.modes[mode]}）"
+        return label
 
-def subject(teacher: Teacher) -> str:
-    stage = teacher.get_stage_display() if teacher.stage else ""
-    return f"{stage}{teacher.subject}"
+    def detail(self, kind: str, key: str, value: Any) -> str:
+        """One menu field in Chinese: 成果：论文, 听课节数：3."""
+        from xuefen.records.kinds import display_value, field_label
+
+        try:
+            cache_key = (kind, key, value)
+            hash(cache_key)
+        except TypeError:
+            cache_key = (kind, key, repr(value))
+        words = self._details.get(cache_key)
+        if words is None:
+            with translation.override("zh-hans"):
+                words = f"{field_label(kind, key)}：{display_value(kind, key, value)}"
+            self._details[cache_key] = words
+        return words
+
+    def content(self, record: Record) -> str:
+        """研修内容: the activity's theme, the project's or the record's own name, then the
+        record's menu fields (角色：磨课, 成果：论文, 听课节数：3)."""
+        fields = record.fields if isinstance(record.fields, dict) else {}
+        parts: list[str] = []
+        if record.activity_id is not None:
+            parts.append(record.activity.theme)
+        elif record.project_id is not None:
+            parts.append(record.project.name)
+        name = str(fields.get("name") or "").strip()
+        if name and name not in parts:
+            parts.append(name)
+        for key in _DETAIL_FIELDS:
+            value = fields.get(key)
+            if value is not None and value != "":
+                parts.append(self.detail(record.kind, key, value))
+        return "；".join(p for p in parts if p)
 
 
 def _size(request: ExportRequest) -> int:
@@ -236,12 +262,12 @@ _RECORD_COLUMNS = [
 SIGN_LINE = "教师本人签名：　　　　　　审核人签名：　　　　　　校印：　　　　　　年　　月　　日"
 
 
-def _record_cells(n: int, record: Record, verdict: data.Verdict) -> list[Any]:
+def _record_cells(words: Words, n: int, record: Record, verdict: data.Verdict) -> list[Any]:
     return [
         n,
         record.date.isoformat(),
-        item_label(record),
-        content(record),
+        words.item(record),
+        words.content(record),
         verdict.hours,
         verdict.credits,
         verdict.explanation,
@@ -254,6 +280,7 @@ class _Loader:
 
     def __init__(self, request: ExportRequest) -> None:
         self.request = request
+        self.words = Words()
         self.chunk_of: dict[int, list[Teacher]] = {}
         self.current: tuple[int, Chunk] | None = None
 
@@ -268,53 +295,52 @@ class _Loader:
 
 
 def _teacher_rows(loader: _Loader, index: int, teacher: Teacher) -> Iterator[list[Any]]:
-    with translation.override("zh-hans"):
-        entries = loader.entries(index, teacher)
-        if not entries:
-            yield [None, None, None, "本学期无校本研修学分登记", None, None, None]
-        for n, (record, verdict) in enumerate(entries, 1):
-            yield _record_cells(n, record, verdict)
+    entries = loader.entries(index, teacher)
+    if not entries:
+        yield [None, None, None, "本学期无校本研修学分登记", None, None, None]
+    for n, (record, verdict) in enumerate(entries, 1):
+        yield _record_cells(loader.words, n, record, verdict)
 
 
 def _pdf_tables(request: ExportRequest) -> list[Table]:
     loader = _Loader(request)
+    words = loader.words
     tables: list[Table] = []
-    with translation.override("zh-hans"):
-        for index, teachers in enumerate(data.chunks(data.teachers_of(request.node))):
-            loader.add(index, teachers)
-            figures = data.figures(
-                [t.pk for t in teachers],
-                period_type=request.period.type,
-                start=request.period.start,
-                draft=request.draft,
-            )
-            for teacher in teachers:
-                f = figures.get(teacher.pk) or data.Figures()
-                tables.append(
-                    Table(
-                        columns=_RECORD_COLUMNS,
-                        header=[_RECORD_HEADER],
-                        rows=_teacher_rows(loader, index, teacher),
-                        totals=[
-                            [
-                                "合计",
-                                None,
-                                None,
-                                "本学期校本研修学时、学分",
-                                f.h(SCHOOL_BASED),
-                                f.c(SCHOOL_BASED),
-                                None,
-                            ]
-                        ],
-                        caption=f"教师校本研修学分登记表（{teacher.name}）",
-                        above=[
-                            f"姓名：{teacher.name}　性别：{teacher.get_sex_display()}　"
-                            f"身份证号：{data.id_number_for(teacher, full=request.full_ids)}　"
-                            f"学段学科：{subject(teacher)}"
-                        ],
-                        below=[SIGN_LINE],
-                    )
+    for index, teachers in enumerate(data.chunks(data.teachers_of(request.node))):
+        loader.add(index, teachers)
+        figures = data.figures(
+            [t.pk for t in teachers],
+            period_type=request.period.type,
+            start=request.period.start,
+            draft=request.draft,
+        )
+        for teacher in teachers:
+            f = figures.get(teacher.pk) or data.Figures()
+            tables.append(
+                Table(
+                    columns=_RECORD_COLUMNS,
+                    header=[_RECORD_HEADER],
+                    rows=_teacher_rows(loader, index, teacher),
+                    totals=[
+                        [
+                            "合计",
+                            None,
+                            None,
+                            "本学期校本研修学时、学分",
+                            f.h(SCHOOL_BASED),
+                            f.c(SCHOOL_BASED),
+                            None,
+                        ]
+                    ],
+                    caption=f"教师校本研修学分登记表（{teacher.name}）",
+                    above=[
+                        f"姓名：{teacher.name}　性别：{words.sex(teacher)}　"
+                        f"身份证号：{data.id_number_for(teacher, full=request.full_ids)}　"
+                        f"学段学科：{words.subject(teacher)}"
+                    ],
+                    below=[SIGN_LINE],
                 )
+            )
     if not tables:
         tables.append(
             Table(
@@ -327,29 +353,29 @@ def _pdf_tables(request: ExportRequest) -> list[Table]:
 
 
 def _sheet_rows(request: ExportRequest) -> Iterator[list[Any]]:
-    with translation.override("zh-hans"):
-        for chunk in chunks_of(request):
-            for teacher in chunk.teachers:
-                name = teacher.name
-                id_number = data.id_number_for(teacher, full=request.full_ids)
-                entries = chunk.entries.get(teacher.pk, [])
-                if not entries:
-                    yield [name, id_number, None, None, None, "本学期无校本研修学分登记"]
-                for n, (record, verdict) in enumerate(entries, 1):
-                    yield [name, id_number, *_record_cells(n, record, verdict)]
-                f = chunk.figures_of(teacher)
-                yield [
-                    name,
-                    id_number,
-                    "合计",
-                    None,
-                    None,
-                    "本学期校本研修学时、学分",
-                    f.h(SCHOOL_BASED),
-                    f.c(SCHOOL_BASED),
-                    None,
-                ]
-                yield [name, None, None, None, None, SIGN_LINE, None, None, None]
+    words = Words()
+    for chunk in chunks_of(request):
+        for teacher in chunk.teachers:
+            name = teacher.name
+            id_number = data.id_number_for(teacher, full=request.full_ids)
+            entries = chunk.entries.get(teacher.pk, [])
+            if not entries:
+                yield [name, id_number, None, None, None, "本学期无校本研修学分登记"]
+            for n, (record, verdict) in enumerate(entries, 1):
+                yield [name, id_number, *_record_cells(words, n, record, verdict)]
+            f = chunk.figures_of(teacher)
+            yield [
+                name,
+                id_number,
+                "合计",
+                None,
+                None,
+                "本学期校本研修学时、学分",
+                f.h(SCHOOL_BASED),
+                f.c(SCHOOL_BASED),
+                None,
+            ]
+            yield [name, None, None, None, None, SIGN_LINE, None, None, None]
 
 
 def build_form4(request: ExportRequest) -> Document:
@@ -414,25 +440,25 @@ def _remark(entries: list[tuple[Record, data.Verdict]]) -> str:
 
 
 def _summary_rows(request: ExportRequest) -> Iterator[list[Any]]:
+    words = Words()
     hours = credits = 0.0
     n = 0
-    with translation.override("zh-hans"):
-        for chunk in chunks_of(request):
-            for teacher in chunk.teachers:
-                f = chunk.figures_of(teacher)
-                n += 1
-                hours += f.h(SCHOOL_BASED)
-                credits += f.c(SCHOOL_BASED)
-                yield [
-                    n,
-                    teacher.name,
-                    teacher.get_sex_display() if teacher.sex else "",
-                    data.id_number_for(teacher, full=request.full_ids),
-                    subject(teacher),
-                    f.h(SCHOOL_BASED),
-                    f.c(SCHOOL_BASED),
-                    _remark(chunk.entries.get(teacher.pk, [])),
-                ]
+    for chunk in chunks_of(request):
+        for teacher in chunk.teachers:
+            f = chunk.figures_of(teacher)
+            n += 1
+            hours += f.h(SCHOOL_BASED)
+            credits += f.c(SCHOOL_BASED)
+            yield [
+                n,
+                teacher.name,
+                words.sex(teacher),
+                data.id_number_for(teacher, full=request.full_ids),
+                words.subject(teacher),
+                f.h(SCHOOL_BASED),
+                f.c(SCHOOL_BASED),
+                _remark(chunk.entries.get(teacher.pk, [])),
+            ]
     yield ["合计", f"{n}人", None, None, None, round(hours, 2), round(credits, 2), None]
 
 
@@ -510,25 +536,16 @@ register(
 
 
 def _detail_rows(request: ExportRequest) -> Iterator[list[Any]]:
+    words = Words()
     hours = credits = 0.0
     n = 0
-    with translation.override("zh-hans"):
-        for chunk in chunks_of(request):
-            for teacher in chunk.teachers:
-                for record, verdict in chunk.entries.get(teacher.pk, []):
-                    n += 1
-                    hours += verdict.hours
-                    credits += verdict.credits
-                    yield [
-                        n,
-                        teacher.name,
-                        record.date.isoformat(),
-                        item_label(record),
-                        content(record),
-                        verdict.hours,
-                        verdict.credits,
-                        verdict.explanation,
-                    ]
+    for chunk in chunks_of(request):
+        for teacher in chunk.teachers:
+            for record, verdict in chunk.entries.get(teacher.pk, []):
+                n += 1
+                hours += verdict.hours
+                credits += verdict.credits
+                yield [n, teacher.name, *_record_cells(words, n, record, verdict)[1:]]
     yield ["合计", f"{n}条", None, None, None, round(hours, 2), round(credits, 2), None]
 
 
