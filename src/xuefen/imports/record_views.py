@@ -2,73 +2,64 @@
 be written) → confirm; and the template to download.
 
 The uploaded file is kept server-side under a random name in ``MEDIA_ROOT/imports/<user
-id>/`` between preview and confirm (its name in the session); the confirmation reads that
-file again and checks every row again, then deletes it. Files older than a day are removed
-whenever the user uploads. Only users who may change some teacher reach these pages;
-anyone else gets a 404.
+id>/`` between preview and confirm (its name in the session; :mod:`.kept`); the
+confirmation reads that file again and checks every row again, then deletes it. A file of
+more than ``XUEFEN_IMPORT_INLINE_MAX`` rows is imported by a background job instead (the
+page goes to the job's page; :mod:`.jobs`). Kept files older than
+``XUEFEN_IMPORT_KEEP_HOURS`` are no longer used, and removed whenever the user uploads.
+Only users who may change some teacher reach these pages; anyone else gets a 404.
 """
 
 from __future__ import annotations
 
 import io
 import secrets
-import time
 from dataclasses import replace
 from pathlib import Path, PurePath
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
-from xuefen.org.models import Teacher
+from xuefen.org.models import OrgNode, Teacher
 from xuefen.org.services import display_id_number
 from xuefen.org.validators import mask_id_number
 from xuefen.portal.access import PortalAccessMixin
 from xuefen.records.kinds import kind_spec
 
+from .jobs import common_node
+from .kept import folder as kept_folder
+from .kept import fresh, inline_max, sweep
 from .reader import SPREADSHEET_SUFFIXES
 from .records import commit_problems, records_commit, records_plan, template_headers
 
 SESSION_KEY = "imports_records"
-KEEP_SECONDS = 24 * 3600
 MAX_UPLOAD = 20 * 1024 * 1024
 PREVIEW_ROWS = 20
 PREVIEW_PROBLEMS = 500
 SUFFIXES = (*SPREADSHEET_SUFFIXES, ".csv")
 
 
-def _folder(user: Any) -> Path:
-    return Path(settings.MEDIA_ROOT) / "imports" / str(user.pk)
-
-
-def _sweep(folder: Path) -> None:
-    """Remove the user's kept files older than a day."""
-    if not folder.is_dir():
-        return
-    cutoff = time.time() - KEEP_SECONDS
-    for item in folder.iterdir():
-        try:
-            if item.is_file() and item.stat().st_mtime < cutoff:
-                item.unlink()
-        except OSError:
-            pass
-
-
-def _kept(request: Any, token: str) -> tuple[Path, str] | None:
-    """The kept file of ``token`` and its original name, if it is the user's."""
+def _kept(request: Any, token: str) -> tuple[Path, dict[str, Any]] | None:
+    """The kept file of ``token`` and its session entry, if it is the user's and fresh."""
     entry = request.session.get(SESSION_KEY, {}).get(token)
     if not entry or not isinstance(entry, dict):
         return None
-    stored = _folder(request.user) / str(entry.get("file", ""))
-    if stored.parent != _folder(request.user) or not stored.is_file():
+    stored = kept_folder(request.user) / str(entry.get("file", ""))
+    if stored.parent != kept_folder(request.user) or not fresh(stored):
         return None
-    return stored, str(entry.get("name", stored.name))
+    return stored, entry
+
+
+def _forget(request: Any, token: str) -> None:
+    kept = dict(request.session.get(SESSION_KEY, {}))
+    kept.pop(token, None)
+    request.session[SESSION_KEY] = kept
 
 
 class _Access(PortalAccessMixin):
@@ -107,9 +98,9 @@ class RecordsImportView(_Access, View):
             )
         if upload.size > MAX_UPLOAD:
             return render(request, self.template_name, {"error": _("The file is too large.")})
-        folder = _folder(request.user)
+        folder = kept_folder(request.user)
         folder.mkdir(parents=True, exist_ok=True)
-        _sweep(folder)
+        sweep(folder)
         token = secrets.token_hex(16)
         stored = folder / f"{token}{suffix}"
         with stored.open("wb") as out:
@@ -119,7 +110,13 @@ class RecordsImportView(_Access, View):
             plan = records_plan(request.user, name, stream)
         if plan.ok and plan.to_create:
             kept = dict(request.session.get(SESSION_KEY, {}))
-            kept[token] = {"file": stored.name, "name": name}
+            node = common_node({item.teacher.school for item in plan.to_create})
+            kept[token] = {
+                "file": stored.name,
+                "name": name,
+                "rows": len(plan.rows),
+                "node": node.pk if node is not None else None,
+            }
             request.session[SESSION_KEY] = kept
         else:
             stored.unlink(missing_ok=True)
@@ -133,7 +130,13 @@ class RecordsImportView(_Access, View):
                 request, _("The file has expired or was imported already: upload it again.")
             )
             return HttpResponseRedirect(reverse("imports:records"))
-        stored, name = found
+        stored, entry = found
+        name = str(entry.get("name", stored.name))
+        if int(entry.get("rows") or 0) > inline_max():
+            job = self._start_job(request, stored, entry, name)
+            if job is not None:
+                _forget(request, token)
+                return HttpResponseRedirect(reverse("jobs:detail", args=[job.pk]))
         with stored.open("rb") as stream:
             plan = records_plan(request.user, name, stream)
         if not plan.ok:
@@ -150,14 +153,33 @@ class RecordsImportView(_Access, View):
                 request, "imports/records_preview.html", _preview(request, plan, "", name)
             )
         stored.unlink(missing_ok=True)
-        kept = dict(request.session.get(SESSION_KEY, {}))
-        kept.pop(token, None)
-        request.session[SESSION_KEY] = kept
+        _forget(request, token)
         return render(
             request,
             "imports/records_done.html",
             {"name": name, "written": written, "unchanged": len(plan.unchanged)},
         )
+
+    def _start_job(self, request: Any, stored: Path, entry: dict[str, Any], name: str) -> Any:
+        """A job importing the kept file (the worker checks it again and writes it), for
+        the deepest unit over its teachers; None where the user may not start one there
+        (teachers of units they manage apart): then the request imports it."""
+        from xuefen.jobs.choices import JobKind
+        from xuefen.jobs.services import job_start
+
+        node = OrgNode.objects.filter(pk=entry.get("node")).first()
+        if node is None:
+            return None
+        try:
+            return job_start(
+                actor=request.user,
+                kind=JobKind.IMPORT_RECORDS,
+                node=node,
+                file=stored.name,
+                name=name,
+            )
+        except PermissionDenied:
+            return None
 
 
 def _preview(request: Any, plan: Any, token: str, name: str) -> dict[str, Any]:

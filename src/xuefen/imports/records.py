@@ -306,8 +306,15 @@ class _Checker:
         return self.rights[key]
 
 
-def records_plan(actor: Any, name: str, stream: IO[bytes]) -> RecordsPlan:
-    """Read and check every row of a records file; nothing is written."""
+def records_plan(
+    actor: Any,
+    name: str,
+    stream: IO[bytes],
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> RecordsPlan:
+    """Read and check every row of a records file; nothing is written. ``progress(done,
+    total)``: rows checked of the file's rows, after every :data:`CHECK_CHUNK`."""
     plan = RecordsPlan()
     try:
         table = read_table(name, stream, record_columns())
@@ -355,16 +362,20 @@ def records_plan(actor: Any, name: str, stream: IO[bytes]) -> RecordsPlan:
             planned.append(item)
         chunk.clear()
 
-    for row in table.rows:
+    total = len(table.rows)
+    for done, row in enumerate(table.rows, start=1):
         before = len(check.problems)
         record = _check_row(check, row, teachers)
-        if record is None:
-            continue
-        chunk.append((row, record, len(check.problems) > before))
+        if record is not None:
+            chunk.append((row, record, len(check.problems) > before))
         if len(chunk) >= CHECK_CHUNK:
             judge()
+            if progress is not None:
+                progress(done, total)
     if chunk:
         judge()
+    if progress is not None:
+        progress(total, total)
     del table  # the rows' text is no longer needed
     if planned:
         teacher_ids = {r.teacher.pk for r in planned}

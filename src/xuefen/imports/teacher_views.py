@@ -1,24 +1,25 @@
 """Teacher roster import pages: upload → preview → confirm, and the template.
 
 The uploaded file is kept between preview and confirm under a random name in
-``MEDIA_ROOT/imports/<user id>/`` (deleted after the commit, or after a day); the confirm
-step reads that file again and checks every row again before writing anything.
+``MEDIA_ROOT/imports/<user id>/`` (:mod:`.kept`: deleted after the commit, unused after
+``XUEFEN_IMPORT_KEEP_HOURS`` and then removed at the user's next upload); the confirm step
+reads that file again and checks every row again before writing anything. A roster of more
+than ``XUEFEN_IMPORT_INLINE_MAX`` rows is written by a background job (which checks it
+again) and the page goes to the job's page.
 """
 
 from __future__ import annotations
 
 import re
 import secrets
-import time
 from pathlib import Path, PurePath
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -29,11 +30,12 @@ from xuefen.org.scoping import get_scoped_or_404
 from xuefen.org.services import can_see_id_number, display_id_number
 from xuefen.org.validators import mask_id_number
 
+from .kept import folder as kept_folder
+from .kept import fresh, inline_max, sweep
 from .reader import SPREADSHEET_SUFFIXES
 from .teachers import ImportFailed, Plan, commit_teachers, plan_teachers, template_workbook
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-KEEP_SECONDS = 24 * 3600
 PREVIEW_ROWS = 20
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 SUFFIXES = (*SPREADSHEET_SUFFIXES, ".csv")
@@ -57,20 +59,9 @@ class ConfirmForm(forms.Form):
 
 
 def _folder(user: Any) -> Path:
-    folder = Path(settings.MEDIA_ROOT) / "imports" / str(int(user.pk))
+    folder = kept_folder(user)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
-
-
-def _sweep(folder: Path) -> None:
-    """Drop the user's kept files older than a day."""
-    limit = time.time() - KEEP_SECONDS
-    for old in folder.glob("*"):
-        try:
-            if old.stat().st_mtime < limit:
-                old.unlink()
-        except OSError:
-            pass
 
 
 def _kept(user: Any, token: str, name: str) -> Path:
@@ -131,7 +122,7 @@ def teachers_import(request: HttpRequest, school_id: int) -> HttpResponse:
     upload = form.cleaned_data["file"]
     name = PurePath(upload.name).name[:200]
     folder = _folder(request.user)
-    _sweep(folder)
+    sweep(folder)
     token = secrets.token_hex(16)
     kept = _kept(request.user, token, name)
     with kept.open("wb") as out:
@@ -158,7 +149,7 @@ def _confirm(request: HttpRequest, school: OrgNode) -> HttpResponse:
         )
     name = form.cleaned_data["name"]
     kept = _kept(request.user, form.cleaned_data["token"], name)
-    if not kept.is_file():
+    if not fresh(kept):
         return render(
             request,
             "imports/teachers.html",
@@ -167,6 +158,18 @@ def _confirm(request: HttpRequest, school: OrgNode) -> HttpResponse:
         )
     with kept.open("rb") as stream:
         plan = plan_teachers(school=school, name=name, stream=stream)
+    if plan.ok and plan.rows > inline_max():
+        from xuefen.jobs.choices import JobKind
+        from xuefen.jobs.services import job_start
+
+        job = job_start(
+            actor=request.user,
+            kind=JobKind.IMPORT_TEACHERS,
+            node=school,
+            file=kept.name,
+            name=name,
+        )
+        return HttpResponseRedirect(reverse("jobs:detail", args=[job.pk]))
     try:
         commit_teachers(actor=request.user, school=school, plan=plan)
     except ImportFailed:

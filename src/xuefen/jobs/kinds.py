@@ -138,7 +138,47 @@ def export_link(job: Job) -> tuple[str, str] | None:
     return job_link(job)
 
 
+def run_import_records(job: Job, progress: Progress) -> str:
+    """Import a large records file (``params``: the kept ``file`` and its ``name``) as its
+    starter, all rows or none: :func:`xuefen.imports.jobs.run_import_records`."""
+    from xuefen.imports.jobs import run_import_records as run
+
+    return run(job, progress)
+
+
+def run_import_teachers(job: Job, progress: Progress) -> str:
+    """Import a large roster file into the job's school as its starter, all rows or none:
+    :func:`xuefen.imports.jobs.run_import_teachers`."""
+    from xuefen.imports.jobs import run_import_teachers as run
+
+    return run(job, progress)
+
+
+def _link_import_records(job: Job) -> tuple[str, str] | None:
+    from xuefen.imports.jobs import link_records
+
+    return link_records(job)
+
+
+def _link_import_teachers(job: Job) -> tuple[str, str] | None:
+    from xuefen.imports.jobs import link_teachers
+
+    return link_teachers(job)
+
+
 KINDS: dict[str, JobKindSpec] = {
+    JobKind.IMPORT_RECORDS: JobKindSpec(
+        action="change",
+        run=run_import_records,
+        progress=gettext_lazy("%(done)s of %(total)s rows"),
+        link=_link_import_records,
+    ),
+    JobKind.IMPORT_TEACHERS: JobKindSpec(
+        action="change",
+        run=run_import_teachers,
+        progress=gettext_lazy("%(done)s of %(total)s rows"),
+        link=_link_import_teachers,
+    ),
     JobKind.EXPORT: JobKindSpec(
         action="view",
         run=run_export,
