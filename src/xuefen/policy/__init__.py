@@ -9,8 +9,15 @@ Public API::
     result = policy.evaluate([{"id": "T1", "records": [...]}], as_of=date(2023, 12, 31))
     sheet = load_sheet("pingyang-teacher")
     scored = sheet.score({...})
+
+    # 文成: a school's assessment, given once for all its teachers, and its words for pages
+    policy.evaluate(teachers, schools=[{"id": "S1", "assessment": {"score": 118,
+                                                                  "rectification_score": 125}}])
+    policy.assessment_gate                # None, or .period .period_title .pass_above .label
+    assessment_outcome(118, 125, 120)     # {"passed": True, "text": "本校本学期考核 118 分，…"}
 """
 
+from .assessment import AssessmentGate, assessment_outcome
 from .errors import InputError, PolicyFileError, UnknownPolicyError, XuefenError
 from .loader import (
     bundled_ids,
@@ -25,11 +32,13 @@ from .sheets import Sheet, list_sheets, load_sheet, load_sheet_file, load_sheet_
 __all__ = [
     "KIND_LABELS",
     "RECORD_MODELS",
+    "AssessmentGate",
     "InputError",
     "PolicyFileError",
     "Sheet",
     "UnknownPolicyError",
     "XuefenError",
+    "assessment_outcome",
     "bundled_ids",
     "list_policies",
     "list_sheets",

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from operator import attrgetter, itemgetter
 from typing import Any
 
+from .assessment import NO_ASSESSMENT, AssessmentGate, SchoolBook
 from .conditions import compile_condition, condition_fields
 from .errors import InputError
 from .periods import CycleType, Period, PeriodType
@@ -235,6 +236,17 @@ class Policy:
             return self.cycle.period_of(day)
         return self.period_types[period].period_of(day)
 
+    @property
+    def assessment_gate(self) -> AssessmentGate | None:
+        """The policy's school-assessment gate as pages read it (period type and title,
+        ``pass_above``, label; ``.outcome(score, rectification_score)`` words a result),
+        or None when the policy has none."""
+        for gate in self.gates:
+            describe = getattr(gate, "describe", None)
+            if describe is not None:
+                return describe(self)
+        return None
+
     def grade_of(self, score: float) -> str | None:
         for minimum, grade in self.grade_bands:
             if score >= minimum:
@@ -247,13 +259,20 @@ class Policy:
         as_of: dt.date | None = None,
         *,
         all_cycles: bool = False,
+        schools: Sequence[Mapping[str, Any]] | None = None,
     ) -> dict[str, Any]:
-        """Evaluate many teachers; returns the JSON-ready result of ``records.md``."""
+        """Evaluate many teachers; returns the JSON-ready result of ``records.md``.
+
+        ``schools`` is the input's top-level list of schools with their assessment results
+        (:mod:`.assessment`), given once per school; teachers refer to them by id.
+        """
         if not isinstance(teachers, Sequence) or isinstance(teachers, str | bytes):
             raise InputError("'teachers' must be a list")
         return {
             "policy": self.id,
-            "teachers": list(self.iter_evaluate(teachers, as_of, all_cycles=all_cycles)),
+            "teachers": list(
+                self.iter_evaluate(teachers, as_of, all_cycles=all_cycles, schools=schools)
+            ),
         }
 
     def iter_evaluate(
@@ -262,14 +281,18 @@ class Policy:
         as_of: dt.date | None = None,
         *,
         all_cycles: bool = False,
+        schools: Sequence[Mapping[str, Any]] | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Evaluate teachers one at a time, yielding each teacher's result.
 
-        For batch jobs that store each result and move on: nothing accumulates, so memory
-        stays flat however many teachers there are. ``all_cycles`` adds ``cycles``: every
-        cycle a record falls in, besides the as-of date's ``cycle``.
+        For batch jobs that store each result and move on: nothing accumulates but one entry
+        per school, so memory stays flat however many teachers there are. ``all_cycles`` adds
+        ``cycles``: every cycle a record falls in, besides the as-of date's ``cycle``.
+        ``schools``: as for :meth:`evaluate`; a teacher whose school's results disagree with
+        an earlier teacher's is an error when that teacher is reached.
         """
         check_as_of(as_of)
+        book = SchoolBook(schools)
         seen: set[str] = set()
         for i, teacher in enumerate(teachers):
             if not isinstance(teacher, Mapping):
@@ -285,7 +308,7 @@ class Policy:
             if str(tid) in seen:
                 raise InputError(f"teacher {tid}: duplicate id")
             seen.add(str(tid))
-            yield self.evaluate_teacher(teacher, as_of, all_cycles=all_cycles)
+            yield self._evaluate_one(teacher, as_of, all_cycles, book)
 
     def evaluate_teacher(
         self,
@@ -293,15 +316,20 @@ class Policy:
         as_of: dt.date | None = None,
         *,
         all_cycles: bool = False,
+        schools: Sequence[Mapping[str, Any]] | None = None,
     ) -> dict[str, Any]:
-        """Evaluate one teacher's records."""
+        """Evaluate one teacher's records (``schools`` as for :meth:`evaluate`)."""
         check_as_of(as_of)
+        return self._evaluate_one(teacher, as_of, all_cycles, SchoolBook(schools))
+
+    def _evaluate_one(self, teacher, as_of, all_cycles, book: SchoolBook) -> dict[str, Any]:
         tid = str(teacher.get("id"))
         raw_records = teacher.get("records", [])
         if not isinstance(raw_records, list):
             raise InputError(f"teacher {tid}: 'records' must be a list")
         try:
-            return self._evaluate_teacher(tid, teacher, raw_records, as_of, all_cycles)
+            school = book.of_teacher(tid, teacher.get("school")) if "school" in teacher else None
+            return self._evaluate_teacher(tid, teacher, raw_records, as_of, all_cycles, school)
         except InputError as exc:
             if exc.record is not None:
                 raise InputError(
@@ -311,7 +339,7 @@ class Policy:
                 raise InputError(f"teacher {tid}: {exc.message}", field=exc.field) from None
             raise
 
-    def _evaluate_teacher(self, tid, teacher, raw_records, as_of, all_cycles=False):
+    def _evaluate_teacher(self, tid, teacher, raw_records, as_of, all_cycles=False, school=None):
         facts_list = self.parser.parse_facts(raw_records)
         profile = _teacher_facts(teacher)
         contribute = self._contribute
@@ -319,7 +347,7 @@ class Policy:
         if as_of is None:
             as_of = max((c.date for c in contributions), default=dt.date.today())
         for gate in self.gates:
-            gate.apply(contributions, teacher.get("school"), self)
+            gate.apply(contributions, school or NO_ASSESSMENT, self)
         if self.caps:
             ordered = sorted(contributions, key=_date_and_id)
             for cap in self.caps:

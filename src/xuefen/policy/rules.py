@@ -17,9 +17,9 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from .assessment import AssessmentGate, SchoolAssessments, verdict
 from .conditions import compile_condition
 from .errors import InputError
-from .records import MAX_INPUT_NUMBER, shown
 
 if TYPE_CHECKING:
     from .engine import Contribution, Policy
@@ -386,69 +386,47 @@ CAP_CLASSES: dict[str, type] = {
 }
 
 
-def _number(value: Any, field: str) -> float | None:
-    if value is None:
-        return None
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not -MAX_INPUT_NUMBER <= value <= MAX_INPUT_NUMBER  # also refuses NaN
-    ):
-        raise InputError(
-            f"must be a number within ±{MAX_INPUT_NUMBER:,} (got {shown(value)})", field=field
-        )
-    return float(value)
-
-
 class SchoolAssessmentGate:
     """Records of a period count only if the school's assessment passed (文成).
 
-    The teacher carries ``school.assessment`` (one result for every period) or
-    ``school.assessments`` keyed by period label, each ``{"score": ..,
-    "rectification_score": ..}``. A school passes with a score strictly above
-    ``pass_above``, or, failing that, a rectification score strictly above it.
+    The results come from :class:`~.assessment.SchoolBook`: the input's ``schools`` (given
+    once per school) or the teacher's own ``school.assessment(s)``. A school passes with a
+    score strictly above ``pass_above``, or, failing that, a rectification score strictly
+    above it (:func:`~.assessment.verdict`, the same test :func:`assessment_outcome` words
+    for pages).
     """
 
     def __init__(self, spec: Gate):
         self.spec = spec
         self.when = compile_condition(spec.when, f"gates.{spec.id}.when")
 
-    def apply(self, contributions: list[Contribution], school: Any, policy: Policy) -> None:
+    def describe(self, policy: Policy) -> AssessmentGate:
         s = self.spec
-        if school is not None and not isinstance(school, Mapping):
-            raise InputError("must be a JSON object", field="school")
-        school = school or {}
+        return AssessmentGate(
+            s.id, s.label, s.period, _period_title(policy, s.period), s.pass_above, s.when
+        )
+
+    def apply(
+        self, contributions: list[Contribution], school: SchoolAssessments, policy: Policy
+    ) -> None:
+        s = self.spec
+        limit = fmt(s.pass_above)
+        title = _period_title(policy, s.period)
         for c in contributions:
             if not c.counted or not self.when(c.facts):
                 continue
-            label = c.periods[s.period].label
-            per_period = school.get("assessments") or {}
-            if not isinstance(per_period, Mapping):
-                raise InputError("must be a JSON object", field="school.assessments")
-            result = per_period.get(label) or school.get("assessment")
-            if result is None:
-                c.not_counted(
-                    f"{s.label}：学校本{_period_title(policy, s.period)}考核结果未录入，暂不认定"
-                )
-                continue
-            if not isinstance(result, Mapping):
-                raise InputError("must be a JSON object", field="school.assessment")
-            score = _number(result.get("score"), "school.assessment.score")
-            fixed = _number(
-                result.get("rectification_score"), "school.assessment.rectification_score"
-            )
-            if score is None:
-                raise InputError("missing", field="school.assessment.score")
-            limit = fmt(s.pass_above)
-            if score > s.pass_above:
-                c.explanation += f"；学校考核 {fmt(score)} 分，高于 {limit} 分，予以认定"
-            elif fixed is not None and fixed > s.pass_above:
-                c.explanation += f"；学校考核 {fmt(score)} 分，整改后 {fmt(fixed)} 分，予以认定"
+            result = school.for_period(c.periods[s.period].label)
+            status = verdict(result, s.pass_above)
+            if status == "not_entered":
+                c.not_counted(f"{s.label}：学校本{title}考核结果未录入，暂不认定")
+            elif status == "passed":
+                c.explanation += f"；学校考核 {fmt(result.score)} 分，高于 {limit} 分，予以认定"
+            elif status == "passed_after_rectification":
+                c.explanation += f"；学校考核 {result}，予以认定"
             else:
-                after = f"，整改后 {fmt(fixed)} 分" if fixed is not None else ""
                 c.not_counted(
-                    f"{s.label}：学校考核 {fmt(score)} 分{after}，未高于 {limit} 分，"
-                    f"本{_period_title(policy, s.period)}校本研修学分不予认定"
+                    f"{s.label}：学校考核 {result}，未高于 {limit} 分，"
+                    f"本{title}校本研修学分不予认定"
                 )
 
 
