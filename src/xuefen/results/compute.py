@@ -206,6 +206,16 @@ def _short(period: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def _school_assessments(school_ids: set[int]) -> dict[int, dict[str, dict[str, float]]]:
+    """The schools' assessment results by school and period label (one query)."""
+    from xuefen.assessments.models import SchoolAssessment
+
+    out: dict[int, dict[str, dict[str, float]]] = defaultdict(dict)
+    for result in SchoolAssessment.objects.filter(school_id__in=school_ids):
+        out[result.school_id][result.label] = result.engine_input()
+    return out
+
+
 def _load_batch(
     teacher_ids: Sequence[int],
 ) -> tuple[list[_Teacher], dict[int, list[tuple]], dict[int, ProjectFacts], dict[int, bool]]:
@@ -265,6 +275,7 @@ def _compute_batch(teacher_ids: Sequence[int], as_of: dt.date) -> set[int]:
     )
     teachers, records, projects, activities = _load_batch(teacher_ids)
     bindings_of = _bindings_by_school(t.school_id for t in teachers)
+    assessments = _school_assessments({t.school_id for t in teachers})
     binding_by_id = {b.pk: b for bs in bindings_of.values() for b in bs}
 
     # (binding id) -> teacher inputs, on each basis
@@ -312,6 +323,13 @@ def _compute_batch(teacher_ids: Sequence[int], as_of: dt.date) -> set[int]:
                 "first_year": teacher.first_year,
                 "head_teacher": teacher.head_teacher,
             }
+            if teacher.school_id in assessments:
+                # The school's assessment results, one per period: the same for every
+                # teacher of the school (文成's gate of the school-based credits).
+                profile["school"] = {
+                    "id": str(teacher.school_id),
+                    "assessments": assessments[teacher.school_id],
+                }
             inputs[binding_id].append({**profile, "records": raws})
             viewed = [_pending_view(r, counted) for r in raws]
             # Nothing pending (most teachers): both bases are the same input, hence the

@@ -14,6 +14,7 @@ bring them up to date. A rolled-back change marks nobody.
 | institution.approve / revoke | teachers with a not-yet-certified record of its projects |
 | policy.bind | every teacher under the node |
 | plan.approve / plan.return | teachers with a not-yet-certified record of the plan's activities |
+| assessment.finalize / .rectify | every teacher of the school (its school-based credits gate) |
 
 Certified records are frozen (``Record.certified_input``), so a project or institution
 change never touches their teachers' certified figures; their pending figures may change,
@@ -51,6 +52,7 @@ TEACHER_EVENTS = frozenset({Event.TEACHER_CREATE, Event.TEACHER_UPDATE})
 PROJECT_EVENTS = frozenset({Event.PROJECT_UPDATE, Event.PROJECT_APPROVE, Event.PROJECT_REJECT})
 INSTITUTION_EVENTS = frozenset({Event.INSTITUTION_APPROVE, Event.INSTITUTION_REVOKE})
 PLAN_EVENTS = frozenset({Event.PLAN_APPROVE, Event.PLAN_RETURN})
+ASSESSMENT_EVENTS = frozenset({Event.ASSESSMENT_FINALIZE, Event.ASSESSMENT_RECTIFY})
 
 
 def _open_records() -> QuerySet:
@@ -96,6 +98,8 @@ def on_business_change(
                     .values("teacher_id")
                 )
             )
+        elif event in ASSESSMENT_EVENTS and entry.node is not None:
+            mark_stale(Teacher.objects.filter(school=entry.node))
         elif event == Event.POLICY_BIND and entry.node is not None:
             mark_stale(Teacher.objects.filter(school__path__startswith=entry.node.path))
     if record_ids:

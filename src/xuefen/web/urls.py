@@ -38,6 +38,7 @@ urlpatterns = [
     path("activities/", include("xuefen.activities.urls")),
     path("imports/", include("xuefen.imports.urls")),
     path("exports/", include("xuefen.exports.urls")),
+    path("assessments/", include("xuefen.assessments.urls")),
     path("credits/", include("xuefen.credits.urls")),
     path("inbox/", include("xuefen.inbox.urls")),
     path("catalog/", include("xuefen.catalog.urls")),

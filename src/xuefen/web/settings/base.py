@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "xuefen.review",
     "xuefen.imports",
     "xuefen.exports",
+    "xuefen.assessments",
     "xuefen.logins",
     "xuefen.portal",
     "xuefen.demo",

@@ -1,0 +1,12 @@
+"""App config of :mod:`xuefen.assessments`."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AssessmentsConfig(AppConfig):
+    """Assessment rounds, sheets and school results."""
+
+    name = "xuefen.assessments"
+    label = "assessments"
+    verbose_name = _("Assessments")
