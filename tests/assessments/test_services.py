@@ -131,7 +131,7 @@ def test_values_outside_the_bounds_are_refused_by_item(wencheng, round_, clock):
             actor=w.school_admin_c, sheet=sheet, column="self", values={name: float(item.max) + 1}
         )
     assert item.label in str(exc.value)
-    with pytest.raises(ValidationError, match="不是数字|is not a number"):
+    with pytest.raises(ValidationError, match=r"不是数字"):
         column_save(actor=w.school_admin_c, sheet=sheet, column="self", values={name: "abc"})
 
 
