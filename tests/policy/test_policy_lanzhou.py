@@ -1,11 +1,13 @@
 """lanzhou-14-2015: 兰州市联校研训第十四片区, computed by hand.
 
 Source: shared/seeds/003_b6fc0b6e931135d6.txt. Readings under test: school year 09-01..08-31,
-semesters 09-01..01-31 and 02-01..08-31; 每周4学时 × 18 teaching weeks = 72 h a semester from
-sessions (present / makeup) and school-based self-study; a leave or absence needs a make-up for
-the same activity in the same semester; 1 credit per hour at semester end; reading practice
-counts 12 credits a school year (cap and minimum); the humanities programme 24 credits a
-5-year cycle aligned to 2011 (cap and minimum).
+semesters 09-01..01-31 and 02-01..08-31; 每周4学时 checked week by week (Monday–Sunday) over
+the teaching weeks lying wholly within 09-01..01-15 and 03-01..07-15 — 18 weeks in each
+semester of 2015-2016 (2015-09-07..2016-01-10, 2016-03-07..2016-07-10) — from sessions
+(present / makeup) and school-based self-study, a week's surplus never making up another's;
+a leave or absence needs a make-up for the same activity in the same semester; 1 credit per
+hour at semester end; reading practice counts 12 credits a school year (cap and minimum);
+the humanities programme 24 credits a 5-year cycle aligned to 2011 (cap and minimum).
 """
 
 from __future__ import annotations
@@ -74,16 +76,79 @@ def test_sessions_earn_hours_at_one_credit_per_hour():
     assert s["credits"]["school_based"] == 7.0
 
 
-def test_weekly_four_hours_met_at_72_and_missed_at_71_5():
-    # 4 h/week × 18 weeks = 72 h. Sessions 10 × 4 = 40 h + self-study 32 h = 72 h → met.
+AUTUMN_MONDAYS = [dt.date(2015, 9, 7) + dt.timedelta(7 * i) for i in range(18)]
+
+
+def weekly(hours_by_week):
+    """A 4 h session on the Wednesday of each teaching week of 2015-2016-1, or the hours
+    given for that week (1-based)."""
+    return [
+        session(f"w{n}", (monday + dt.timedelta(2)).isoformat(), "present", f"A{n}",
+                hours_by_week.get(n, 4))
+        for n, monday in enumerate(AUTUMN_MONDAYS, 1)
+    ]  # fmt: skip
+
+
+def test_eighteen_teaching_weeks_each_with_four_hours():
+    t = run(weekly({}))
+    w = req(period(t, "2015-2016-1"), "semester-weekly-study")
+    # 18 weeks × 4 h: every week met.
+    assert (w["met"], w["weeks"], w["weeks_met"], w["per_week"]) == (True, 18, 18, 4)
+    assert (w["required"], w["actual"], w["shortfall"], w["weeks_short"]) == (72, 72, 0, [])
+    assert AUTUMN_MONDAYS[-1] == dt.date(2016, 1, 4)  # week 18 ends Sunday 2016-01-10
+
+
+def test_a_week_short_is_not_made_up_by_another():
+    # week 3 (2015-09-21..09-27) 3 h, week 5 8 h: the semester has 16 × 4 + 3 + 8 = 75 h,
+    # yet week 3 lacks 1 h. actual = 17 × 4 + 3 = 71, required 72, shortfall 1.
+    t = run(weekly({3: 3, 5: 8}))
+    s = period(t, "2015-2016-1")
+    assert s["hours"]["school_based"] == 75.0
+    w = req(s, "semester-weekly-study")
+    assert (w["met"], w["actual"], w["shortfall"], w["weeks_met"]) == (False, 71.0, 1.0, 17)
+    assert w["weeks_short"] == [
+        {"week": 3, "start": "2015-09-21", "end": "2015-09-27", "actual": 3.0,
+         "shortfall": 1.0, "upcoming": False}
+    ]  # fmt: skip
+
+
+def test_hours_bunched_in_a_few_weeks_do_not_meet_it():
+    # 10 sessions of 4 h on 2015-10-10..10-19 and 32 h of self-study on 12-01: 72 h in all,
+    # but only 4 weeks reach 4 h: week 5 (10-05..10-11: 10-10, 10-11 → 8 h), week 6
+    # (10-12..10-18 → 28 h), week 7 (10-19 → 4 h), week 13 (11-30..12-06 → 32 h).
+    # actual = 4 × 4 = 16, required 72, shortfall 14 weeks × 4 = 56.
     records = [session(f"s{i}", f"2015-10-{i + 10:02d}", "present", f"A{i}", 4) for i in range(10)]
     t = run([*records, study("w", "2015-12-01", 32)])
-    w = req(period(t, "2015-2016-1"), "semester-weekly-study")
-    assert (w["met"], w["actual"], w["required"]) == (True, 72.0, 72)
-    # Self-study 31.5 h instead: 40 + 31.5 = 71.5 h → short by 0.5.
-    t = run([*records, study("w", "2015-12-01", 31.5)])
-    w = req(period(t, "2015-2016-1"), "semester-weekly-study")
-    assert (w["met"], w["actual"], w["shortfall"]) == (False, 71.5, 0.5)
+    s = period(t, "2015-2016-1")
+    assert s["hours"]["school_based"] == 72.0
+    w = req(s, "semester-weekly-study")
+    assert (w["met"], w["actual"], w["shortfall"], w["weeks_met"]) == (False, 16.0, 56.0, 4)
+    assert [x["week"] for x in w["weeks_short"]] == [1, 2, 3, 4, 8, 9, 10, 11, 12, 14, 15, 16,
+                                                      17, 18]  # fmt: skip
+
+
+def test_edge_days_and_holidays_are_not_checked_but_count_in_totals():
+    # 2015-09-01 (Tuesday: its week begins in August) and 2016-01-12 (the week of 01-11..01-17
+    # runs past 01-15) are outside every checked week; a make-up in week 2 counts for week 2.
+    records = weekly({2: 0})
+    records += [
+        study("edge1", "2015-09-01", 6),
+        study("edge2", "2016-01-12", 6),
+        session("mk", "2015-09-16", "makeup", "A2", 4),
+    ]
+    t = run(records)
+    s = period(t, "2015-2016-1")
+    assert s["hours"]["school_based"] == 17 * 4 + 4 + 12  # 84
+    w = req(s, "semester-weekly-study")
+    assert (w["met"], w["actual"]) == (True, 72.0)
+    # Spring: 18 weeks 2016-03-07..07-10; 2016-02-29 (before 03-01) is not checked.
+    t = run([study("feb", "2016-02-29", 4)], as_of=dt.date(2016, 3, 9))
+    w = req(period(t, "2015-2016-2"), "semester-weekly-study")
+    assert (w["weeks"], w["actual"], w["shortfall"]) == (18, 0.0, 72.0)
+    assert w["weeks_short"][0]["start"] == "2016-03-07"
+    assert w["weeks_short"][-1]["end"] == "2016-07-10"
+    # as of 2016-03-09, week 1 has begun, week 2 has not
+    assert [x["upcoming"] for x in w["weeks_short"][:2]] == [False, True]
 
 
 def test_reading_and_other_trainings_do_not_count_towards_weekly_study():
@@ -210,7 +275,7 @@ def test_humanities_24_credits_a_cycle():
 
 def test_readings_state_weeks_rate_and_periods():
     texts = " ".join(r.text for r in load_policy(POLICY).spec.readings)
-    assert "18" in texts and "72" in texts
+    assert "每周" in texts and "教学周" in texts and "18个教学周" in texts
     assert "每学时1学分" in texts
     assert "同一学期" in texts
     assert load_policy(POLICY).source == "003_b6fc0b6e931135d6.txt"
@@ -230,3 +295,39 @@ def test_cli_evaluate(tmp_path, capsys):
     w = req(s, "semester-weekly-study")
     assert (w["actual"], w["shortfall"]) == (4.0, 68.0)  # 72 − 4
     assert t["cycle"]["period"] == "2011-2015"
+
+
+def test_per_week_is_checked_in_the_file():
+    import pytest
+
+    from xuefen.policy import PolicyFileError, load_policy_text
+
+    head = """
+id: t
+name: t
+region: t
+source: t
+periods: {semester: {anchors: ["09-01", "02-01"], label: 学期}}
+credit_rules: [{id: r, label: r, kind: training, rate: {fixed: 1}}]
+requirements:
+"""
+    bad = [
+        ("  - {id: q, label: q, period: semester, measure: hours, per: week, max: 4}", "a min"),
+        ("  - {id: q, label: q, period: semester, measure: share, per: week, min: 1,"
+         " share_of: {mode: online}}", "per: week goes with"),
+        ("  - {id: q, label: q, period: semester, measure: hours, min: 4,"
+         " weeks: {within: [['09-01', '01-15']]}}", "'weeks' goes with per: week"),
+        ("  - {id: q, label: q, period: semester, measure: hours, per: week, min: 4,"
+         " weeks: {within: [['09-01', '02-29']]}}", "02-29"),
+    ]  # fmt: skip
+    for line, message in bad:
+        with pytest.raises(PolicyFileError, match=message):
+            load_policy_text(head + line)
+    # without weeks.within every whole week of the period is checked: 2015-09-07..2016-01-31
+    # has 21 whole weeks (the last Monday 2016-01-25, its Sunday the 31st).
+    p = load_policy_text(
+        head + "  - {id: q, label: q, period: semester, measure: hours, per: week, min: 1}"
+    )
+    t = p.evaluate([{"id": "T", "records": [study("a", "2015-09-09", 1)]}])["teachers"][0]
+    q = req(period(t, "2015-2016-1"), "q")
+    assert (q["weeks"], q["weeks_met"], q["shortfall"]) == (21, 1, 20.0)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from functools import lru_cache
 from operator import attrgetter, itemgetter
 from typing import Any
 
@@ -189,7 +190,9 @@ class Policy:
             if plan is None:
                 plan = self._plans[req.period] = _PeriodPlan()
             slot = None
-            if req.measure in _SUMMED:
+            if req.per == "week":
+                pass  # summed per week by _weekly, not in the period's one pass
+            elif req.measure in _SUMMED:
                 # Requirements with equal filters share their sums: the key compares like
                 # the predicates do (a date and its text are different filters).
                 key = _canonical(req.when)
@@ -579,6 +582,9 @@ class Policy:
                         current = period.contains(as_of)
                     if not current:
                         continue
+                if req.per == "week":
+                    checks.append(_weekly(req, when, members, period, as_of))
+                    continue
                 if slot is None:
                     actual = MEASURES[req.measure](req, when, share_of, members)
                 else:
@@ -672,6 +678,86 @@ def _check(req, actual: float) -> dict[str, Any]:
     if high is not None:
         check["maximum"] = high
     return check
+
+
+@lru_cache(maxsize=1024)
+def _weeks(period: Period, within: tuple | None) -> list[tuple[dt.date, dt.date]]:
+    """(Monday, Sunday) of every week lying wholly within ``period`` and, if ``within`` is
+    given, wholly within one of its month-day spans."""
+    monday = period.start + dt.timedelta((7 - period.start.weekday()) % 7)
+    out = []
+    while monday + dt.timedelta(6) <= period.end:
+        sunday = monday + dt.timedelta(6)
+        if within is None or any(_in_span(monday, sunday, span) for span in within):
+            out.append((monday, sunday))
+        monday += dt.timedelta(7)
+    return out
+
+
+def _in_span(monday: dt.date, sunday: dt.date, span: tuple[str, str]) -> bool:
+    (m1, d1), (m2, d2) = ((int(x) for x in md.split("-")) for md in span)
+    for year in (monday.year - 1, monday.year):
+        start = dt.date(year, m1, d1)
+        end = dt.date(year + ((m2, d2) < (m1, d1)), m2, d2)
+        if start <= monday and sunday <= end:
+            return True
+    return False
+
+
+def _weekly(req, when, members: list[Contribution], period: Period, as_of: dt.date):
+    """A ``per: week`` requirement: each checked week needs ``min``; hours of one week do not
+    make up for another. ``required`` = min × weeks, ``actual`` = Σ min(week, min) — what
+    counts towards the weekly quota — and ``shortfall`` = Σ what each week lacks."""
+    within = req.weeks.within if req.weeks is not None else None
+    weeks = _weeks(period, tuple(within) if within is not None else None)
+    index = {monday: i for i, (monday, _) in enumerate(weeks)}
+    got = [0.0] * len(weeks)
+    measure, every = req.measure, req.include == "all"
+    for c in members:
+        if not c.eligible:
+            continue
+        i = index.get(c.date - dt.timedelta(c.date.weekday()))
+        if i is None or not when(c.facts):
+            continue
+        if measure == "count":
+            got[i] += c.count
+        elif c.counted and (c.in_totals or every):
+            got[i] += (
+                c.hours
+                if measure == "hours"
+                else (c.credits if measure == "credits" else c.practice_hours)
+            )
+    low = req.min
+    short_weeks = []
+    actual = shortfall = 0.0
+    for n, ((monday, sunday), value) in enumerate(zip(weeks, got, strict=True), 1):
+        actual += min(value, low)
+        if value < low - 1e-9:
+            shortfall += low - value
+            short_weeks.append(
+                {
+                    "week": n,
+                    "start": monday.isoformat(),
+                    "end": sunday.isoformat(),
+                    "actual": r2(value),
+                    "shortfall": r2(low - value),
+                    "upcoming": monday > as_of,
+                }
+            )
+    return {
+        "id": req.id,
+        "label": req.label,
+        "measure": measure,
+        "per": "week",
+        "met": not short_weeks,
+        "required": r2(low * len(weeks)),
+        "actual": r2(actual),
+        "shortfall": r2(shortfall),
+        "per_week": low,
+        "weeks": len(weeks),
+        "weeks_met": len(weeks) - len(short_weeks),
+        "weeks_short": short_weeks,
+    }
 
 
 _SUMMED = {"hours", "credits", "practice_hours", "count"}

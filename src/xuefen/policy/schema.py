@@ -55,8 +55,32 @@ class CycleSpec(Strict):
     label: str = "周期"
 
 
+MonthDay = Annotated[str, Field(pattern=r"^\d{2}-\d{2}$")]
+
+
+class WeeksSpec(Strict):
+    """Which weeks of a period a ``per: week`` requirement checks: the weeks (Monday to
+    Sunday) lying wholly within the period and, if ``within`` is given, wholly within one of
+    its month-day spans (a span may run over the new year: ``["09-01", "01-15"]``)."""
+
+    within: list[tuple[MonthDay, MonthDay]] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> WeeksSpec:
+        for span in self.within or []:
+            for value in span:
+                month, day = (int(x) for x in value.split("-"))
+                if not 1 <= month <= 12 or not 1 <= day <= 31 or (month, day) == (2, 29):
+                    raise ValueError(f"not a month and day (02-29 is refused): {value!r}")
+        return self
+
+
 class Requirement(Strict):
-    """A condition on what a teacher accumulated in a period: ``min`` ≤ measure ≤ ``max``."""
+    """A condition on what a teacher accumulated in a period: ``min`` ≤ measure ≤ ``max``.
+
+    With ``per: week`` the ``min`` holds for each week of the period (兰州: 每周学习4学时),
+    the weeks ``weeks`` selects; hours of one week do not make up for another.
+    """
 
     id: str
     label: str
@@ -70,11 +94,22 @@ class Requirement(Strict):
     max: Number | None = None
     applies_if: dict[str, Any] | None = None
     current_period_only: StrictBool = False
+    per: Literal["period", "week"] = "period"
+    weeks: WeeksSpec | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Requirement:
         if self.min is None and self.max is None:
             raise ValueError("a requirement needs min or max")
+        if self.per == "week":
+            if self.measure not in {"hours", "credits", "count", "practice_hours"}:
+                raise ValueError(
+                    "per: week goes with measure hours, credits, count or practice_hours"
+                )
+            if self.min is None or self.max is not None:
+                raise ValueError("per: week takes a min (each week's), and no max")
+        elif self.weeks is not None:
+            raise ValueError("'weeks' goes with per: week")
         if (self.measure == "share") != (self.share_of is not None):
             raise ValueError("share_of goes with measure 'share', and only with it")
         return self
