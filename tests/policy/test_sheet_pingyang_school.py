@@ -184,14 +184,16 @@ def test_attendance_rate_counts_made_up_leave_as_attended():
     assert item(score([t]), "attendance-rate")["points"] == 5
 
 
-def hours_teacher(tid, total, self_selected):
+def hours_teacher(tid, total, self_selected, date=D):
     records = [
-        rec("training", D, mode="online", level="province", hours=self_selected, self_selected=True)
-    ]
+        rec("training", date, mode="online", level="province", hours=self_selected,
+            self_selected=True)
+    ]  # fmt: skip
     if total > self_selected:
         records.append(
-            rec("training", D, mode="school_based", hours=total - self_selected, self_selected=True)
-        )
+            rec("training", date, mode="school_based", hours=total - self_selected,
+                self_selected=True)
+        )  # fmt: skip
     return teacher(tid, *records)
 
 
@@ -217,12 +219,41 @@ def test_school_based_and_mandatory_hours_are_not_self_selected():
     assert item(score([t]), "training-hours")["points"] == 0  # 86 ≥ 73 but 36 < 37
 
 
-def test_half_year_halves_the_thresholds():
-    teachers = [hours_teacher("T1", 37, 19), hours_teacher("T2", 36, 18)]  # 36.5, 18.5
-    assert item(score(teachers), "training-hours")["points"] == 0
+def test_half_year_counts_per_year():
+    # The standards are yearly: totals 73 h and 37 h over 2 teachers = 36.5 and 18.5 a teacher.
+    # A year: 36.5 < 73 → 0. Half a year: 36.5 ÷ 0.5 = 73 ≥ 73 and 18.5 ÷ 0.5 = 37 ≥ 37 → 5
+    # (the same as halving the standards to 36.5 and 18.5: 半年考评折半计算).
+    teachers = [hours_teacher("T1", 37, 19), hours_teacher("T2", 36, 18)]
+    it = item(score(teachers), "training-hours")
+    assert it["points"] == 0
+    assert it["explanation"].startswith("年均人均培训学时 73 / 2 人 ÷ 1 年 = 36.5 < 73")
     it = item(score(teachers, half_year=True), "training-hours")
     assert it["points"] == 5
-    assert "半年考评折半计算" in it["explanation"]
+    assert it["explanation"] == (
+        "年均人均培训学时 73 / 2 人 ÷ 0.5 年 = 73 ≥ 73，"
+        "年均人均自主选学学时（不含校本、指令性） 37 / 2 人 ÷ 0.5 年 = 37 ≥ 37 → 5"
+    )
+
+
+SPRING = (dt.date(2023, 2, 1), dt.date(2023, 7, 31))  # 181 days: half a year
+SCHOOL_YEAR = (dt.date(2022, 9, 1), dt.date(2023, 8, 31))  # 365 days: a year
+
+
+def test_a_semester_period_is_half_a_year():
+    teachers = [hours_teacher("T1", 37, 19), hours_teacher("T2", 36, 18)]
+    assert item(score(teachers, period=SPRING), "training-hours")["points"] == 5
+    assert item(score(teachers, period=SCHOOL_YEAR), "training-hours")["points"] == 0
+    autumn = (dt.date(2022, 9, 1), dt.date(2023, 1, 31))  # 153 days, 5 months: half a year
+    teachers = [hours_teacher("T1", 37, 19, date="2022-10-10"),
+                hours_teacher("T2", 36, 18, date="2022-10-10")]  # fmt: skip
+    assert item(score(teachers, period=autumn), "training-hours")["points"] == 5
+
+
+def test_half_year_contradicting_the_period_is_an_error():
+    teachers = [hours_teacher("T1", 37, 19)]
+    with pytest.raises(InputError, match=r"field inputs\.half_year: true, but the period"):
+        score(teachers, period=SCHOOL_YEAR, half_year=True)
+    assert item(score(teachers, period=SPRING, half_year=True), "training-hours")["points"] == 5
 
 
 def share_teachers(n, with_90h, attendance="full"):
@@ -252,9 +283,35 @@ def test_share_of_teachers_with_90h_training():
 
 
 def test_share_of_teachers_half_year():
-    teachers = share_teachers(9, 1)  # 11.1%
+    # 1 of 9 = 11.11% in half a year → 22.22% a year ≥ 21% → 5; as a year's figure → 0.
+    teachers = share_teachers(9, 1)
     assert item(score(teachers), "centralized-90h")["points"] == 0
-    assert item(score(teachers, half_year=True), "centralized-90h")["points"] == 5  # ≥ 10.5%
+    assert item(score(teachers, half_year=True), "centralized-90h")["points"] == 5
+    it = item(score(teachers, period=SPRING), "centralized-90h")
+    assert it["points"] == 5
+    assert it["explanation"].startswith("90学时集中培训年均人数占比 1人 / 9 人 ÷ 0.5 年 = 22.22%")
+
+
+def training_90h(date):
+    return rec("training", date, mode="centralized", level="county", hours=96)
+
+
+def test_yearly_average_over_two_years():
+    # Span 2021-09-01..2023-08-31 = 730 days = 2 years (year 1 to 2022-08-31, year 2 after).
+    # T0: 90 h in both years → 2 人次; T1 in 2022-03 (year 1); T2 in 2023-03 (year 2);
+    # T4: twice in year 1 → once. 人次 4 + 1 = 5 over 10 teachers ÷ 2 years = 25% ≥ 21% → 5.
+    span = (dt.date(2021, 9, 1), dt.date(2023, 8, 31))
+    teachers = [teacher(f"T{i}", present()) for i in range(10)]
+    teachers[0]["records"] += [training_90h("2021-10-10"), training_90h("2022-10-10")]
+    teachers[1]["records"].append(training_90h("2022-03-10"))
+    teachers[2]["records"].append(training_90h("2023-03-10"))
+    teachers[4]["records"] += [training_90h("2021-11-10"), training_90h("2022-05-10")]
+    it = item(score(teachers, period=span), "centralized-90h")
+    assert it["explanation"].startswith("90学时集中培训年均人数占比 5人次 / 10 人 ÷ 2 年 = 25%")
+    assert it["points"] == 5
+    # Without T2's: 4 人次 / 10 ÷ 2 = 20% < 21% → 0.
+    teachers[2]["records"].pop()
+    assert item(score(teachers, period=span), "centralized-90h")["points"] == 0
 
 
 def test_mandatory_training_full_attendance_or_minus_five():
@@ -381,3 +438,38 @@ def test_worked_example_total_and_columns():
     sheet = load_sheet("pingyang-school")
     data = {"inputs": FULL_INPUTS, "teachers": teachers, "column": "self"}
     assert sheet.score(data)["column_label"] == "自评"
+
+
+def test_per_year_and_half_year_input_are_checked_in_the_file():
+    from xuefen.policy import PolicyFileError, load_sheet_text
+
+    text = """
+id: t
+name: t
+region: t
+source: t
+subject: school
+columns: [{id: c, label: c}]
+default_column: c
+inputs: {half: {label: h, type: BOOL, required: false, default: false}}
+half_year_input: half
+metrics: {m: {label: m, measure: MEASURE, per_year: true}}
+sections:
+  - {id: s, label: s, max: 5, items: [{id: i, label: i, type: bands,
+     value: {metric: m}, bands: [{min: 1, points: 5}]}]}
+"""
+    with pytest.raises(PolicyFileError, match="per_year does not apply to measure"):
+        load_sheet_text(text.replace("BOOL", "boolean").replace("MEASURE", "attendance_rate"))
+    with pytest.raises(PolicyFileError, match="not a declared boolean input"):
+        load_sheet_text(text.replace("BOOL", "integer").replace("MEASURE", "count"))
+    sheet = load_sheet_text(
+        text.replace("BOOL", "boolean").replace("MEASURE", "share_of_teachers")
+        .replace("measure: share_of_teachers", "measure: share_of_teachers, when: {kind: post}")
+    )  # fmt: skip
+    data = {"teachers": [teacher("T1", rec("post", D, title="subject_group_leader"))]}
+    # 1 of 1 teacher: 100% in a year; 200% a year over half a year
+    assert sheet.score(data)["sections"][0]["items"][0]["explanation"].startswith(
+        "m 1人 / 1 人 ÷ 1 年 = 100%"
+    )
+    data["inputs"] = {"half": True}
+    assert "÷ 0.5 年 = 200%" in sheet.score(data)["sections"][0]["items"][0]["explanation"]

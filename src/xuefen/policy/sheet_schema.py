@@ -97,6 +97,11 @@ class Metric(Strict):
       missed on ``leave`` or ``absent`` with no ``makeup`` for the same activity;
     * ``sheet_average`` – each teacher scored on ``sheet``, the average of ``section``
       (or of the total when no section is given).
+
+    ``per_year: true`` (年均) divides ``count``, ``sum``, ``average_per_teacher`` and
+    ``share_of_teachers`` by the assessed span's length in years (see ``SheetFile``); for
+    ``share_of_teachers`` a teacher counts once in each year of the span with a matching
+    record (年均人数 = Σ each year's people ÷ years).
     """
 
     label: str
@@ -109,9 +114,12 @@ class Metric(Strict):
     sheet: str | None = None
     section: str | None = None
     unit: str = ""
+    per_year: StrictBool = False
 
     @model_validator(mode="after")
     def _check(self) -> Metric:
+        if self.per_year and self.measure in {"attendance_rate", "sheet_average"}:
+            raise ValueError(f"per_year does not apply to measure {self.measure}")
         needs_field = self.measure in {"sum", "average_per_teacher"}
         if needs_field != (self.field is not None):
             raise ValueError("'field' goes with measures sum and average_per_teacher, only")
@@ -347,9 +355,19 @@ class SheetFile(DocumentHeader):
     sections: Annotated[list[Section], Field(min_length=1)]
     bonus: Bonus | None = None
     passing: Passing | None = None
+    half_year_input: str | None = None
+    """A boolean input saying the span assessed is half a year (平阳: 半年考评). The span's
+    length in years, which ``per_year`` metrics divide by: with ``--period``, its length to
+    the nearest half year (at least 0.5); without one, 0.5 when this input is true, else 1."""
 
     @model_validator(mode="after")
     def _check(self) -> SheetFile:
+        if self.half_year_input is not None:
+            spec = self.inputs.get(self.half_year_input)
+            if spec is None or spec.type != "boolean":
+                raise ValueError(
+                    f"half_year_input {self.half_year_input!r} is not a declared boolean input"
+                )
         cols = [c.id for c in self.columns]
         if len(set(cols)) != len(cols):
             raise ValueError("columns: duplicate id")

@@ -146,6 +146,32 @@ class Context:
             return v, fmt(v)
         return float(q), fmt(q)
 
+    def years(self) -> float:
+        """The span assessed, in years, for 年均 (``per_year`` metrics): the period's length
+        to the nearest half year (at least 0.5); without a period 0.5 when the sheet's
+        ``half_year_input`` is true, else 1. A half-year input contradicting the period is
+        an input error."""
+        name = self.sheet.spec.half_year_input
+        half = bool(name and self.inputs.get(name))
+        if self.period is None:
+            return 0.5 if half else 1.0
+        days = (self.period[1] - self.period[0]).days + 1
+        years = max(0.5, round(days / 182.625) / 2)
+        if half and years != 0.5:
+            raise InputError(
+                f"true, but the period {self.period[0]}:{self.period[1]} is about "
+                f"{fmt(years)} years, not half a year",
+                field=f"inputs.{name}",
+            )
+        return years
+
+    def year_of(self, day: dt.date) -> int:
+        """The year of the span ``day`` falls in (0 for the first; 0 without a period)."""
+        if self.period is None:
+            return 0
+        start = self.period[0]
+        return (day.year - start.year) - ((day.month, day.day) < (start.month, start.day))
+
     def scale(self, scale: Any) -> tuple[float, str]:
         if scale is not None and self.inputs.get(scale.input):
             return scale.factor, f"（{scale.label}：标准 × {fmt(scale.factor)}）"
@@ -827,19 +853,37 @@ class Sheet:
                 f"metric {name!r} ({m.label}) needs the school's teachers", field="teachers"
             )
         unit = m.unit
+        years, per = 1.0, ""
+        if m.per_year:
+            years = ctx.years()
+            per = f" ÷ {fmt(years)} 年"
         if m.measure == "count":
             c = sum(1 for f in ctx.pool("teachers") if when(f))
-            return float(c), f"{m.label} {c}{unit or ' 条'}"
+            if not m.per_year:
+                return float(c), f"{m.label} {c}{unit or ' 条'}"
+            value = c / years
+            return value, f"{m.label} {c}{unit or ' 条'}{per} = {fmt(round(value, 2))}"
         if m.measure in {"sum", "average_per_teacher"}:
             total = sum(self._field_value(f, m.field) for f in ctx.pool("teachers") if when(f))
             if m.measure == "sum":
-                return total, f"{m.label} {fmt(total)}{unit}"
-            avg = total / n
-            return avg, f"{m.label} {fmt(total)} / {n} 人 = {fmt(round(avg, 2))}{unit}"
+                if not m.per_year:
+                    return total, f"{m.label} {fmt(total)}{unit}"
+                value = total / years
+                return value, f"{m.label} {fmt(total)}{per} = {fmt(round(value, 2))}{unit}"
+            avg = total / n / years
+            return avg, f"{m.label} {fmt(total)} / {n} 人{per} = {fmt(round(avg, 2))}{unit}"
         if m.measure == "share_of_teachers":
-            k = sum(1 for t in ctx.teachers if any(when(f) for f in t.facts))
-            share = 100.0 * k / n
-            return share, f"{m.label} {k} / {n} 人 = {fmt(round(share, 2))}%"
+            if m.per_year:
+                # 年均人数: a teacher counts once in each year of the span with a match.
+                k = sum(
+                    len({ctx.year_of(f["date"]) for f in t.facts if when(f)}) for t in ctx.teachers
+                )
+                what = "人次" if ctx.period is not None and years > 1 else "人"
+            else:
+                k = sum(1 for t in ctx.teachers if any(when(f) for f in t.facts))
+                what = "人"
+            share = 100.0 * k / n / years
+            return share, f"{m.label} {k}{what} / {n} 人{per} = {fmt(round(share, 2))}%"
         if m.measure == "attendance_rate":
             sessions = missed = 0
             for t in ctx.teachers:
