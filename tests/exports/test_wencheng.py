@@ -3,9 +3,9 @@ included), Chinese headers and names in the PDF, one page per teacher in 附件4
 marking, scope, and the forms are offered only where 文成's policy is in force.
 
 County Y (宁洱县) is put under ``wencheng-2018`` from 2018-07-01; school C gets a second
-teacher. The platform does not record school assessments yet, so by default the engine
-counts nothing ("考核结果未录入"); the ``assessed`` fixture gives the engine the school's
-score (130, above 120) the way the gate reads it, to check the counted figures."""
+teacher. Without a school assessment the engine counts nothing ("考核结果未录入");
+``wencheng_assessed`` has the county assess school C through the assessment services
+(on-site score 130, above 120) before the results are computed."""
 
 from __future__ import annotations
 
@@ -25,23 +25,64 @@ SEMESTER = "2018-2019-1"
 SCORE = {"assessments": {SEMESTER: {"score": 130}}}
 
 
-@pytest.fixture
-def assessed(monkeypatch: Any) -> dict[str, Any]:
-    """The engine sees school C's assessment of the semester (score 130)."""
-    import xuefen.results.compute as compute
+def _assess_school_c(people: Any, monkeypatch: Any) -> None:
+    """A round of the county, school C's self evaluation (140) and the county's on-site
+    score (130), finalized: the SchoolAssessment the results give the engine's gate."""
+    from django.contrib.auth import get_user_model
 
-    original = compute._evaluate
+    from tests.assessments.conftest import Clock, values_for
+    from xuefen.assessments.models import Sheet
+    from xuefen.assessments.scoring import load_round_sheet
+    from xuefen.assessments.services import (
+        column_save,
+        column_submit,
+        round_create,
+        round_open,
+        sheet_finalize,
+    )
+    from xuefen.org.choices import Role
+    from xuefen.org.services import role_grant
 
-    def with_school(binding, as_of, inputs):
-        if binding.policy_id.startswith("wencheng"):
-            inputs = [{**t, "school": SCORE} for t in inputs]
-        return original(binding, as_of, inputs)
+    clock = Clock(monkeypatch)
+    admin = get_user_model().objects.create_user("school_admin_c", password="x")
+    role_grant(actor=people.root, user=admin, node=people.school_c, role=Role.SCHOOL_ADMIN)
+    rnd = round_create(
+        actor=people.county_y_admin,
+        node=people.county_y,
+        title="2018学年第一学期校本研修考核",
+        sheet_id="wencheng-school-example",
+        period_type="semester",
+        start=dt.date(2018, 7, 1),
+        end=dt.date(2018, 12, 31),
+        label=SEMESTER,
+        self_from=dt.date(2019, 1, 2),
+        self_to=dt.date(2019, 1, 8),
+        peer_from=dt.date(2019, 1, 9),
+        peer_to=dt.date(2019, 1, 14),
+        onsite_from=dt.date(2019, 1, 9),
+        onsite_to=dt.date(2019, 1, 14),
+        rectify_from=dt.date(2019, 1, 15),
+        rectify_to=dt.date(2019, 1, 20),
+    )
+    round_open(actor=people.county_y_admin, rnd=rnd)
+    sheet = Sheet.objects.get(round=rnd, school=people.school_c, teacher__isnull=True)
+    sheet_file = load_round_sheet(rnd)
+    clock.set(dt.date(2019, 1, 7))
+    column_save(actor=admin, sheet=sheet, column="self", values=values_for(sheet_file, 140))
+    column_submit(actor=admin, sheet=sheet, column="self")
+    clock.set(dt.date(2019, 1, 10))
+    column_save(
+        actor=people.county_y_admin,
+        sheet=sheet,
+        column="county",
+        values=values_for(sheet_file, 130),
+    )
+    clock.set(dt.date(2019, 1, 14))
+    result = sheet_finalize(actor=people.county_y_admin, sheet=sheet)
+    assert result.score == 130 and result.passed
 
-    monkeypatch.setattr(compute, "_evaluate", with_school)
-    return SCORE
 
-
-def _wencheng_world(people: Any, make_record: Any) -> Any:
+def _wencheng_world(people: Any, make_record: Any, monkeypatch: Any = None) -> Any:
     """teacher_c (赵伟): school-based training 12 h, 3 lessons observed, a paper (6 h), all
     certified; an online training (not school-based) certified; a quality course (8 h)
     approved (pending). 陈静 (second teacher of school C): nothing."""
@@ -102,6 +143,8 @@ def _wencheng_world(people: Any, make_record: Any) -> Any:
         level="",
         status="approved",
     )
+    if monkeypatch is not None:
+        _assess_school_c(people, monkeypatch)
     recompute([c.pk, people.teacher_c2.pk], as_of=TODAY)
     return people
 
@@ -112,8 +155,8 @@ def wencheng(people: Any, make_record: Any) -> Any:
 
 
 @pytest.fixture
-def wencheng_assessed(people: Any, make_record: Any, assessed: Any) -> Any:
-    return _wencheng_world(people, make_record)
+def wencheng_assessed(people: Any, make_record: Any, monkeypatch: Any) -> Any:
+    return _wencheng_world(people, make_record, monkeypatch)
 
 
 def export(world: Any, form: str, **kwargs: Any) -> bytes:
