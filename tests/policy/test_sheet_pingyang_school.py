@@ -473,3 +473,24 @@ sections:
     )
     data["inputs"] = {"half": True}
     assert "÷ 0.5 年 = 200%" in sheet.score(data)["sections"][0]["items"][0]["explanation"]
+
+
+def test_only_completed_trainings_count_towards_the_averages():
+    # 72 h completed (37 self-selected) + 20 h absent without leave + 10 h on platform leave
+    # + 8 h failed (score 50): only the 72 h are 完成 → 72 < 73 → 0 (all 110 h would give 5).
+    t = hours_teacher("T1", 72, 37)
+    t["records"] += [
+        rec("training", D, mode="online", hours=20, self_selected=True,
+            attendance="absent_without_leave"),
+        rec("training", D, mode="online", hours=10, self_selected=True,
+            attendance="platform_leave"),
+        rec("training", D, mode="centralized", level="county", hours=8, self_selected=True,
+            score=50),
+    ]  # fmt: skip
+    it = item(score([t]), "training-hours")
+    assert it["points"] == 0
+    assert it["explanation"].startswith("年均人均培训学时 72 / 1 人 ÷ 1 年 = 72 < 73")
+    # 请假不超过1/5 still completes the training: +1 h partial leave → 73 → 5.
+    t["records"].append(rec("training", D, mode="school_based", hours=1,
+                            attendance="partial_leave"))  # fmt: skip
+    assert item(score([t]), "training-hours")["points"] == 5
