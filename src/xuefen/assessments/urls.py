@@ -1,7 +1,7 @@
 """URLs of assessments (namespace ``assessments``)."""
 
-from . import views
+from . import county_views, sheet_views, views
 
 app_name = "assessments"
 
-urlpatterns = [*views.urlpatterns]
+urlpatterns = [*views.urlpatterns, *county_views.urlpatterns, *sheet_views.urlpatterns]

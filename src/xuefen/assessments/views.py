@@ -1,12 +1,12 @@
-"""The pages of assessments a school and a peer use: the sheets to fill, and a sheet.
-
-``/assessments/school/`` lists the user's sheets in open rounds (their school's, their own
-on a teacher round) and the sheets their school evaluates as a peer today; the sheet page
-shows every column the user may see with the engine's points and explanations per item.
+"""The school's page of assessments (``/assessments/school/``): its own sheets in open and
+closed rounds with each column's state and the next step, the sheets its staff evaluate
+as a peer today, and the school's results. The county's pages are in :mod:`.county_views`,
+the sheet page in :mod:`.sheet_views`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -14,10 +14,44 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from . import scoring, selectors
-from .access import RECTIFICATION, peer_assignment, reviewer_column, visible_sheet
+from . import selectors
+from .choices import PEER_COLUMN, SELF_COLUMN, ColumnStatus, RoundStatus
+from .models import SchoolAssessment, SheetColumn
+
+
+def next_step(sheet: Any, columns: dict[str, SheetColumn], result: Any, day: dt.date) -> str:
+    """What the school does next on its sheet, in words."""
+    rnd = sheet.round
+    own = columns.get(SELF_COLUMN)
+    if rnd.status != RoundStatus.OPEN:
+        return _("The round is closed.")
+    if result is not None:
+        if result.passed or result.rectification_score is not None:
+            return result.explanation
+        if rnd.rectify_to is not None and day <= rnd.rectify_to:
+            return _("Rectify, then the county scores again from %(day)s.") % {
+                "day": f"{rnd.rectify_from:%Y-%m-%d}"
+            }
+        return result.explanation
+    if own is None or own.status in (ColumnStatus.DRAFT, ColumnStatus.RETURNED):
+        if day < rnd.self_from:
+            return _("Self-evaluation opens on %(day)s.") % {"day": f"{rnd.self_from:%Y-%m-%d}"}
+        if day <= rnd.self_to:
+            if own is not None and own.status == ColumnStatus.RETURNED:
+                return _("Returned: correct and submit the self-evaluation by %(day)s.") % {
+                    "day": f"{rnd.self_to:%Y-%m-%d}"
+                }
+            return _("Fill in and submit the self-evaluation by %(day)s.") % {
+                "day": f"{rnd.self_to:%Y-%m-%d}"
+            }
+        return _("The self-evaluation window has ended.")
+    return _("Waiting for the on-site evaluation (%(from)s – %(to)s).") % {
+        "from": f"{rnd.onsite_from:%Y-%m-%d}",
+        "to": f"{rnd.onsite_to:%Y-%m-%d}",
+    }
 
 
 @login_required
@@ -25,41 +59,49 @@ from .access import RECTIFICATION, peer_assignment, reviewer_column, visible_she
 def school_home(request: HttpRequest) -> HttpResponse:
     day = timezone.localdate()
     sheets = selectors.my_sheets(request.user, day)
-    return render(request, "assessments/school_home.html", {**sheets, "today": day})
-
-
-@login_required
-@require_GET
-def sheet_detail(request: HttpRequest, pk: Any) -> HttpResponse:
-    day = timezone.localdate()
-    sheet = visible_sheet(request.user, pk, day)
-    sheet_file = scoring.load_round_sheet(sheet.round)
-    reviewer = reviewer_column(sheet_file)
-    columns = selectors.columns_of(sheet)
-    as_peer = peer_assignment(request.user, sheet, day) is not None
-    shown = []
-    for column_id, label in [*sheet_file.columns.items(), (RECTIFICATION, "整改后复评")]:
-        col = columns.get(column_id)
-        if col is None:
-            continue
-        if as_peer and column_id != "peer":
-            continue  # a peer sees the sheet's items and its own column only
-        shown.append({"id": column_id, "label": label, "column": col})
+    own = sheets["own"]
+    columns: dict[int, dict[str, SheetColumn]] = {s.pk: {} for s in own}
+    for col in SheetColumn.objects.filter(sheet_id__in=list(columns)).only(
+        "pk", "sheet_id", "column", "status", "total"
+    ):
+        columns[col.sheet_id][col.column] = col
+    keys = {(s.school_id, s.round.period_type, s.round.start) for s in own if s.teacher_id is None}
+    results = {}
+    if keys:
+        for r in SchoolAssessment.objects.filter(
+            school_id__in={k[0] for k in keys}, start__in={k[2] for k in keys}
+        ).order_by("-start"):
+            results[(r.school_id, r.period_type, r.start)] = r
+    rows = []
+    for s in own:
+        cols = columns[s.pk]
+        result = (
+            results.get((s.school_id, s.round.period_type, s.round.start))
+            if s.teacher_id is None
+            else None
+        )
+        rows.append(
+            {
+                "sheet": s,
+                "self": cols.get(SELF_COLUMN),
+                "peer": cols.get(PEER_COLUMN),
+                "others": [
+                    c for k, c in sorted(cols.items()) if k not in (SELF_COLUMN, PEER_COLUMN)
+                ],
+                "result": result,
+                "next": next_step(s, cols, result, day),
+            }
+        )
     return render(
         request,
-        "assessments/sheet.html",
+        "assessments/school_home.html",
         {
-            "sheet": sheet,
-            "sheet_file": sheet_file,
-            "reviewer": reviewer,
-            "columns": shown,
-            "result": None if as_peer else selectors.result_of(sheet),
-            "as_peer": as_peer,
+            "rows": rows,
+            "peer": sheets["peer"],
+            "results": sorted(results.values(), key=lambda r: r.start, reverse=True),
+            "today": day,
         },
     )
 
 
-urlpatterns = [
-    path("school/", school_home, name="school_home"),
-    path("sheets/<int:pk>/", sheet_detail, name="sheet"),
-]
+urlpatterns = [path("school/", school_home, name="school_home")]

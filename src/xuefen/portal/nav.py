@@ -39,6 +39,8 @@ NAV_LINKS: tuple[NavLink, ...] = (
     NavLink("activities:plans_county", _("Plan approval"), REGION),
     NavLink("portal:institution", _("Projects"), frozenset({Role.INSTITUTION})),
     NavLink("catalog:approvals", _("Project approval"), REGION),
+    NavLink("assessments:county", _("Assessments"), REGION),
+    NavLink("assessments:school_home", _("Assessments"), SCHOOL),
     NavLink("inbox:list", _("Messages"), None),
 )
 
