@@ -10,3 +10,7 @@ class AssessmentsConfig(AppConfig):
     name = "xuefen.assessments"
     label = "assessments"
     verbose_name = _("Assessments")
+
+    def ready(self) -> None:
+        # The inputs the platform fills (平阳's group activities from the activity board).
+        from . import auto  # noqa: F401 - registers its auto inputs
