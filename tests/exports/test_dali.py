@@ -172,6 +172,20 @@ def test_a_teacher_of_the_second_semester_only_is_in_its_columns(dali, make_reco
     assert "下学期校本研修每学期“研修成果”" not in row[14]
 
 
+def test_a_school_based_record_without_category_counts_in_the_total_only(dali, make_record):
+    from xuefen.org.services import teacher_create
+    from xuefen.results.compute import recompute
+
+    li = teacher_create(
+        actor=dali.root, school=dali.school_c, name="李娜", id_number=id_number(7, female=True)
+    )
+    make_record(li, date=dt.date(2020, 10, 12), fields={"mode": "school_based", "hours": 10},
+                level="county", status="certified")  # fmt: skip
+    recompute([li.pk], as_of=TODAY)
+    row = body(xlsx_rows(export(dali)))["李娜"]
+    assert row[7:13] == [0, 0, 0, 0, 10, 2]
+
+
 def test_totals_add_up_the_columns(dali):
     rows = xlsx_rows(export(dali))
     total = next(r for r in rows if r and r[0] == "合计")
