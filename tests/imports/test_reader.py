@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from typing import Any
 
 import pytest
 from django.utils import translation
@@ -143,3 +144,19 @@ def test_text_our_export_escaped_against_formulas_reads_back_unescaped() -> None
     table = read_table("a.xlsx", data, COLUMNS)
     assert [r.get("name") for r in table.rows] == values
     assert cell_text("'=1") == "=1" and cell_text("'1") == "'1"
+
+
+def test_open_table_streams_the_rows_and_says_how_many_at_most(monkeypatch: Any) -> None:
+    from xuefen.imports import reader
+
+    text = "标题\n姓名,身份证号\n张丽,1\n\n李强,2\n"
+    table = reader.open_table("a.csv", io.BytesIO(text.encode()), COLUMNS)
+    assert table.headers == {"name": "姓名", "id_number": "身份证号"}
+    assert table.size >= 3 and not isinstance(table.rows, list)
+    assert [(r.number, r.get("name")) for r in table.rows] == [(3, "张丽"), (5, "李强")]
+    monkeypatch.setattr(reader, "MAX_ROWS", 1)
+    rows = reader.open_table("a.csv", io.BytesIO(text.encode()), COLUMNS).rows
+    assert next(rows).get("name") == "张丽"
+    with translation.override("zh-hans"), pytest.raises(ReadError) as exc:
+        next(rows)
+    assert "文件超过 1 行" in exc.value.message

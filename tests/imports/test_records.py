@@ -233,3 +233,25 @@ def test_a_record_entered_since_the_check_stops_the_commit(people: Any) -> None:
     with pytest.raises(ValidationError):
         records_commit(people.school_admin_a, plan, file_name="records.csv")
     assert Record.objects.count() == 1
+
+
+def test_a_file_is_checked_chunk_by_chunk_with_progress(people: Any, monkeypatch: Any) -> None:
+    from xuefen.imports import records as module
+
+    monkeypatch.setattr(module, "CHECK_CHUNK", 2)
+    rows = [
+        f"{A},张丽,PX-{i},培训项目,2023-03-{i + 1:02d},省级,培训{i},网络研修,专业知识,6,80,是,"
+        for i in range(5)
+    ]
+    rows[3] = rows[3].replace("2023-03-04", "2023-13-04")
+    rows.append(rows[0])  # the same record as the first row, in another chunk
+    seen: list[tuple[int, int]] = []
+    plan = records_plan(
+        people.school_admin_a,
+        "r.csv",
+        io.BytesIO(csv_bytes(*rows)),
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    assert [(p.row, p.column) for p in plan.problems] == [(5, "日期"), (7, "记录编号")]
+    assert [done for done, _total in seen] == [2, 4, 6, 6] and seen[-1] == (6, 6)
+    assert all(total >= done for done, total in seen)

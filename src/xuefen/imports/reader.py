@@ -56,7 +56,7 @@ class Column:
     required: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """One data row: its number as the spreadsheet shows it (header = 1) and its cells."""
 
@@ -117,29 +117,47 @@ def _csv_rows(data: bytes) -> Iterator[list[Any]]:
     raise ReadError(_("The CSV file is neither UTF-8 nor GB18030 text."))
 
 
-def _sheet_rows(data: bytes) -> Iterator[list[Any]]:
-    from python_calamine import CalamineWorkbook
+def _damaged() -> ReadError:
+    return ReadError(
+        _("The file cannot be read as a spreadsheet (.xlsx, .xls, .ods) or is damaged.")
+    )
 
+
+def _sheet_rows(sheet: Any) -> Iterator[list[Any]]:
     try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheet = workbook.get_sheet_by_index(0)
         yield from sheet.iter_rows()
-    except ReadError:
-        raise
     except Exception:  # calamine raises its own types for every malformed file
-        raise ReadError(
-            _("The file cannot be read as a spreadsheet (.xlsx, .xls, .ods) or is damaged.")
-        ) from None
+        raise _damaged() from None
 
 
-def raw_rows(name: str, stream: IO[bytes]) -> Iterator[list[Any]]:
+class RawRows:
+    """The rows of a file's first sheet (or of the CSV), as lists of cell values, and
+    ``size``: how many rows the file has (at most; empty ones included)."""
+
+    def __init__(self, rows: Iterator[list[Any]], size: int) -> None:
+        self._rows = rows
+        self.size = size
+
+    def __iter__(self) -> Iterator[list[Any]]:
+        return self._rows
+
+
+def raw_rows(name: str, stream: IO[bytes]) -> RawRows:
     """The rows of the file's first sheet (or of the CSV), by the name's suffix."""
     suffix = PurePath(name or "").suffix.lower()
     data = stream.read()
     if suffix == ".csv":
-        return _csv_rows(data)
+        return RawRows(_csv_rows(data), data.count(b"\n") + 1)
     if suffix in SPREADSHEET_SUFFIXES:
-        return _sheet_rows(data)
+        from python_calamine import CalamineWorkbook
+
+        try:
+            workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+            sheet = workbook.get_sheet_by_index(0)
+            size = int(sheet.total_height or sheet.height or 0)
+        except Exception:  # calamine raises its own types for every malformed file
+            raise _damaged() from None
+        return RawRows(_sheet_rows(sheet), size)
     raise ReadError(
         _("%(name)s is not a spreadsheet: use .xlsx, .xls, .ods or .csv.") % {"name": name}
     )
@@ -150,59 +168,65 @@ def read_table(name: str, stream: IO[bytes], columns: Sequence[Column]) -> Table
     with any text in which a cell names a column (at most :data:`MAX_TITLE_ROWS` title rows
     above it are skipped). A required column missing, or two headers naming the same
     column, is a :class:`ReadError` naming them."""
+    table = open_table(name, stream, columns)
+    return Table(headers=table.headers, rows=list(table.rows), ignored=table.ignored)
+
+
+@dataclass
+class StreamedTable:
+    """A table whose rows are read as they are consumed (:func:`open_table`): memory does
+    not grow with the rows. Iterating may still raise :class:`ReadError` (too many rows)."""
+
+    headers: dict[str, str]
+    rows: Iterator[Row]
+    ignored: list[str]
+    # How many data rows the file has at most (empty rows included): for progress.
+    size: int = 0
+
+
+def open_table(name: str, stream: IO[bytes], columns: Sequence[Column]) -> StreamedTable:
+    """Find the header as :func:`read_table` does (its errors are raised here) and return
+    the data rows as an iterator."""
     by_name: dict[str, str] = {}
     for column in columns:
         for alias in (column.key, *column.names):
             by_name[normalize_header(alias)] = column.key
-    rows: list[Row] = []
     headers: dict[str, str] = {}
     index: dict[int, str] = {}
     ignored: list[str] = []
     number = 0
     titles: list[int] = []  # numbers of the title rows skipped
-    for raw in raw_rows(name, stream):
+    source = raw_rows(name, stream)
+    raws = iter(source)
+    for raw in raws:
         number += 1
         cells = [cell_text(v) for v in raw]
-        if not index:
-            if not any(cells):
-                continue
-            names_some = any(normalize_header(text) in by_name for text in cells if text)
-            if not names_some and len(titles) < MAX_TITLE_ROWS:
-                titles.append(number)
-                continue
-            for position, text in enumerate(cells):
-                key = by_name.get(normalize_header(text))
-                if key is None:
-                    if text:
-                        ignored.append(text)
-                    continue
-                if key in headers:
-                    raise ReadError(
-                        _("Two columns mean %(column)s: %(a)s and %(b)s.")
-                        % {"column": headers[key], "a": headers[key], "b": text}
-                    )
-                headers[key] = text
-                index[position] = key
-            missing = [c for c in columns if c.required and c.key not in headers]
-            if missing:
-                raise ReadError(
-                    _("Required columns are missing: %(names)s (row %(row)d is the header).")
-                    % {"names": "、".join(c.names[0] for c in missing), "row": number}
-                )
-            continue
         if not any(cells):
             continue
-        if len(rows) >= MAX_ROWS:
+        names_some = any(normalize_header(text) in by_name for text in cells if text)
+        if not names_some and len(titles) < MAX_TITLE_ROWS:
+            titles.append(number)
+            continue
+        for position, text in enumerate(cells):
+            key = by_name.get(normalize_header(text))
+            if key is None:
+                if text:
+                    ignored.append(text)
+                continue
+            if key in headers:
+                raise ReadError(
+                    _("Two columns mean %(column)s: %(a)s and %(b)s.")
+                    % {"column": headers[key], "a": headers[key], "b": text}
+                )
+            headers[key] = text
+            index[position] = key
+        missing = [c for c in columns if c.required and c.key not in headers]
+        if missing:
             raise ReadError(
-                _("The file has more than %(n)d rows: split it (by school or year).")
-                % {"n": MAX_ROWS}
+                _("Required columns are missing: %(names)s (row %(row)d is the header).")
+                % {"names": "、".join(c.names[0] for c in missing), "row": number}
             )
-        rows.append(
-            Row(
-                number=number,
-                values={key: cells[pos] for pos, key in index.items() if pos < len(cells)},
-            )
-        )
+        break
     if not index:
         if titles and any(c.required for c in columns):
             # Only rows naming no column: the first of them was meant as the header.
@@ -212,4 +236,29 @@ def read_table(name: str, stream: IO[bytes], columns: Sequence[Column]) -> Table
                 % {"names": "、".join(c.names[0] for c in missing), "row": titles[0]}
             )
         raise ReadError(_("The file is empty: no header row was found."))
-    return Table(headers=headers, rows=rows, ignored=ignored)
+    return StreamedTable(
+        headers=headers,
+        rows=_data_rows(raws, index, number),
+        ignored=ignored,
+        size=max(0, source.size - number),
+    )
+
+
+def _data_rows(raws: Iterator[list[Any]], index: dict[int, str], number: int) -> Iterator[Row]:
+    """The data rows after the header (row ``number``), empty ones skipped."""
+    count = 0
+    for raw in raws:
+        number += 1
+        cells = [cell_text(v) for v in raw]
+        if not any(cells):
+            continue
+        if count >= MAX_ROWS:
+            raise ReadError(
+                _("The file has more than %(n)d rows: split it (by school or year).")
+                % {"n": MAX_ROWS}
+            )
+        count += 1
+        yield Row(
+            number=number,
+            values={key: cells[pos] for pos, key in index.items() if pos < len(cells)},
+        )

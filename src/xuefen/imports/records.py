@@ -35,7 +35,7 @@ from xuefen.records.kinds import DECLARABLE_KINDS, engine_message, kind_spec
 from xuefen.records.models import Record
 from xuefen.records.services import records_create_bulk, records_validate_bulk
 
-from .reader import Column, ReadError, Row, read_table
+from .reader import Column, ReadError, Row, open_table
 
 # Statuses a file may ask for (the default: submitted, so the school reviews the rows).
 IMPORT_STATUSES = (
@@ -313,37 +313,46 @@ def records_plan(
     *,
     progress: Callable[[int, int], None] | None = None,
 ) -> RecordsPlan:
-    """Read and check every row of a records file; nothing is written. ``progress(done,
-    total)``: rows checked of the file's rows, after every :data:`CHECK_CHUNK`."""
+    """Read and check every row of a records file; nothing is written. The file is read
+    as it is checked, :data:`CHECK_CHUNK` rows at a time (memory grows with the rows to
+    write, not with the file's text). ``progress(done, total)``: rows checked of the
+    file's rows, after every chunk."""
     plan = RecordsPlan()
     try:
-        table = read_table(name, stream, record_columns())
+        table = open_table(name, stream, record_columns())
     except ReadError as exc:
         plan.problems.append(Problem(0, _("File"), "", exc.message))
         return plan
     plan.headers = table.headers
-    if not table.rows:
-        plan.problems.append(Problem(0, _("File"), "", _("The file has no data rows.")))
-        return plan
     check = _Checker(actor, table.headers)
-    # The teachers of the file that the user may change, in one query.
-    numbers = {normalize_id_number(r.get("id_number")) for r in table.rows}
-    teachers = {
-        t.id_number: t
-        for t in Teacher.objects.restrict(actor, "change")
-        .filter(id_number__in=numbers)
-        .select_related("school")
-    }
+    teachers: dict[str, Teacher | None] = {}  # the user's teachers by ID number
     seen: dict[tuple[int, str], int] = {}
-    existing: set[tuple[int, str]] = set()
     planned: list[PlannedRecord] = []
-    chunk: list[tuple[Row, PlannedRecord, bool]] = []
+    rows: list[Row] = []
+    done = 0
 
     def judge() -> None:
-        """Validate the chunk's rows with the engine; keep those without problems."""
+        """Check the chunk's rows; validate them with the engine; keep the good ones."""
+        numbers = {normalize_id_number(r.get("id_number")) for r in rows} - set(teachers)
+        if numbers:
+            # The chunk's teachers that the user may change, in one query.
+            found = {
+                t.id_number: t
+                for t in Teacher.objects.restrict(actor, "change")
+                .filter(id_number__in=numbers)
+                .select_related("school")
+            }
+            teachers.update({n: found.get(n) for n in numbers})
+        chunk: list[tuple[Row, PlannedRecord, bool]] = []
+        for row in rows:
+            before = len(check.problems)
+            record = _check_row(check, row, teachers)
+            if record is not None:
+                chunk.append((row, record, len(check.problems) > before))
         errors = records_validate_bulk(
             [_unsaved(item) for _row, item, _bad in chunk], bindings=check.bindings
         )
+        kept: list[PlannedRecord] = []
         for i, (row, item, bad) in enumerate(chunk):
             if i in errors:
                 _engine_problems(check, row, item.kind, errors[i])
@@ -359,40 +368,45 @@ def records_plan(
                 )
                 continue
             seen[key] = row.number
-            planned.append(item)
-        chunk.clear()
+            kept.append(item)
+        if kept:
+            existing = set(
+                Record.objects.filter(
+                    teacher_id__in={r.teacher.pk for r in kept},
+                    origin_key__in={r.origin_key for r in kept},
+                ).values_list("teacher_id", "origin_key")
+            )
+            for item in kept:
+                item.exists = (item.teacher.pk, item.origin_key) in existing
+            planned.extend(kept)
+        rows.clear()
 
-    total = len(table.rows)
-    for done, row in enumerate(table.rows, start=1):
-        before = len(check.problems)
-        record = _check_row(check, row, teachers)
-        if record is not None:
-            chunk.append((row, record, len(check.problems) > before))
-        if len(chunk) >= CHECK_CHUNK:
-            judge()
-            if progress is not None:
-                progress(done, total)
-    if chunk:
+    try:
+        for row in table.rows:
+            rows.append(row)
+            done += 1
+            if len(rows) >= CHECK_CHUNK:
+                judge()
+                if progress is not None:
+                    progress(done, max(done, table.size))
+    except ReadError as exc:
+        plan.problems.append(Problem(0, _("File"), "", exc.message))
+        return plan
+    if rows:
         judge()
     if progress is not None:
-        progress(total, total)
-    del table  # the rows' text is no longer needed
-    if planned:
-        teacher_ids = {r.teacher.pk for r in planned}
-        keys = {r.origin_key for r in planned}
-        existing = set(
-            Record.objects.filter(teacher_id__in=teacher_ids, origin_key__in=keys).values_list(
-                "teacher_id", "origin_key"
-            )
-        )
-    for record in planned:
-        record.exists = (record.teacher.pk, record.origin_key) in existing
+        progress(done, done)
+    if not done:
+        plan.problems.append(Problem(0, _("File"), "", _("The file has no data rows.")))
+        return plan
     plan.problems = sorted(check.problems, key=lambda p: p.row)
     plan.rows = planned
     return plan
 
 
-def _check_row(check: _Checker, row: Row, teachers: dict[str, Teacher]) -> PlannedRecord | None:
+def _check_row(
+    check: _Checker, row: Row, teachers: dict[str, Teacher | None]
+) -> PlannedRecord | None:
     number = normalize_id_number(row.get("id_number"))
     if not number:
         check.problem(row, "id_number", _("This field is required."))
