@@ -494,3 +494,19 @@ def test_only_completed_trainings_count_towards_the_averages():
     t["records"].append(rec("training", D, mode="school_based", hours=1,
                             attendance="partial_leave"))  # fmt: skip
     assert item(score([t]), "training-hours")["points"] == 5
+
+
+def test_demonstration_school_of_one_year_over_two_half_year_sheets():
+    # 2023: county 示范校 (10) in the spring half, city (20) in the autumn half: the autumn
+    # sheet scores 20 − 10 = 10, so the year's two sheets add up to its highest, 20.
+    honours = [
+        rec("honor", "2023-03-01", title="demonstration_school", level="county"),
+        rec("honor", "2023-10-01", title="demonstration_school", level="city"),
+    ]
+    spring = (dt.date(2023, 2, 1), dt.date(2023, 8, 31))
+    autumn = (dt.date(2023, 9, 1), dt.date(2024, 1, 31))
+    teachers = [teacher("T1", present("A1"), rec("activity_attendance", "2023-10-10",
+                                                   status="present", activity="A2"))]  # fmt: skip
+    assert score(teachers, honours, period=spring)["bonus"] == 10
+    assert score(teachers, honours, period=autumn)["bonus"] == 10
+    assert score(teachers, honours)["bonus"] == 20

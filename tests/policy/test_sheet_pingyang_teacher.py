@@ -340,6 +340,33 @@ def test_honors_same_year_highest_other_years_add():
     assert score(two_years)["bonus"] == 20  # 5 + 15
 
 
+SPRING_2023 = (dt.date(2023, 2, 1), dt.date(2023, 8, 31))
+AUTUMN_2023 = (dt.date(2023, 9, 1), dt.date(2024, 1, 31))
+
+
+def test_honors_of_one_year_over_two_semester_sheets_add_up_to_the_highest():
+    # 2023: county (5) in the spring, city (10) in the autumn. Spring sheet: 5. Autumn sheet:
+    # the year's highest so far 10, less the 5 the spring sheet scored = 5. Together 10, the
+    # year's highest. A 2024-01 county honour is another year: 5 more on the autumn sheet.
+    records = [
+        rec("honor", "2023-03-01", title="advanced_researcher", level="county"),
+        rec("honor", "2023-11-01", title="excellent_group_leader", level="city"),
+    ]
+    assert score(records, period=SPRING_2023)["bonus"] == 5
+    autumn = score(records, period=AUTUMN_2023)
+    assert autumn["bonus"] == 5
+    assert autumn["bonus_detail"]["items"][0]["explanation"] == (
+        "2023 年度：10（市级）；此前已计 5（县级），本期计 10 − 5 = 5"
+    )
+    records.append(rec("honor", "2024-01-10", title="excellent_mentor", level="county"))
+    assert score(records, period=AUTUMN_2023)["bonus"] == 10  # 5 + 5
+    # the spring honour higher: nothing more in the autumn (10 − 15 → 0)
+    records[0]["level"] = "province"
+    assert score(records, period=AUTUMN_2023)["bonus"] == 5  # 0 for 2023 + 5 for 2024
+    # without a period (or without the earlier records) the sheet sees one year's highest
+    assert score(records)["bonus"] == 20  # 2023: 15, 2024: 5
+
+
 def test_other_honors_earn_no_bonus():
     assert score([rec("honor", D, title="model_worker", level="city")])["bonus"] == 0
 

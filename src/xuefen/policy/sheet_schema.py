@@ -167,11 +167,16 @@ class RecordsItem(ItemBase):
     group_by: list[str] = []
     group_label: str | None = None
     max: NonNegativeNumber | None = None
+    net_of_earlier_periods: StrictBool = False
+    """With ``--period``: a group's highest so far less the highest of its records dated
+    before the period (scored on an earlier sheet): 同人同年度取最高分 over semester sheets."""
 
     @model_validator(mode="after")
     def _check(self) -> RecordsItem:
         if self.group_by and self.combine != "highest":
             raise ValueError("group_by keeps the highest of each group: set combine: highest")
+        if self.net_of_earlier_periods and not self.group_by:
+            raise ValueError("net_of_earlier_periods goes with combine: highest and group_by")
         return self
 
 

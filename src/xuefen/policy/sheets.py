@@ -112,6 +112,7 @@ class Teacher:
     id: str
     raw: Mapping[str, Any]
     facts: list[Facts]
+    earlier: list[Facts] = field(default_factory=list)  # counted, dated before the period
 
 
 @dataclass
@@ -125,12 +126,20 @@ class Context:
     teachers: list[Teacher]
     school_facts: list[Facts]
     metrics: dict[str, tuple[float | None, str]] = field(default_factory=dict)
+    school_earlier: list[Facts] = field(default_factory=list)
 
     def pool(self, source: str) -> list[Facts]:
         """Records an item reads: the teacher's, all teachers', or the school's own."""
         if source == "school":
             return self.school_facts
         return [f for t in self.teachers for f in t.facts]
+
+    def earlier(self, source: str) -> list[Facts]:
+        """The same, dated before the period (empty without a period): what earlier
+        sheets of the same group (the same year) have already scored."""
+        if source == "school":
+            return self.school_earlier
+        return [f for t in self.teachers for f in t.earlier]
 
     def value(self, ref: InputRef | MetricRef) -> tuple[float | None, str]:
         """A number and how to say it: an input or a metric."""
@@ -211,7 +220,7 @@ class RecordsRule:
         if not matched:
             return 0.0, "无相关记录，0"
         if s.combine == "highest":
-            total, text = self._highest(matched)
+            total, text = self._highest(matched, ctx)
         else:
             total, text = self._sum(matched)
         return self._cap(total, text)
@@ -260,7 +269,7 @@ class RecordsRule:
             return best[0], listed, best[1]
         return best[0], f"{listed}，取最高 {_signed(best[0])}", best[1]
 
-    def _highest(self, matched: list[Facts]) -> tuple[float, str]:
+    def _highest(self, matched: list[Facts], ctx: Context) -> tuple[float, str]:
         s = self.spec
         if not s.group_by:
             best, text, _ = self._best(matched)
@@ -268,9 +277,25 @@ class RecordsRule:
         groups: dict[tuple, list[Facts]] = {}
         for f in matched:
             groups.setdefault(tuple(f.get(g) for g in s.group_by), []).append(f)
+        before: dict[tuple, list[Facts]] = {}
+        if s.net_of_earlier_periods:
+            for f in ctx.earlier(s.source):
+                key = tuple(f.get(g) for g in s.group_by)
+                if key in groups and self.when(f):
+                    before.setdefault(key, []).append(f)
         parts, total = [], 0.0
         for key, group in groups.items():
             best, text, _ = self._best(group)
+            if key in before:
+                # the group's highest so far, less what earlier periods already scored
+                done, done_text, _ = self._best(before[key])
+                if done:
+                    best_now = max(0.0, best - done)
+                    text += (
+                        f"；此前已计 {done_text}，"
+                        f"本期计 {_signed(best)} − {_signed(done)} = {_signed(best_now)}"
+                    )
+                    best = best_now
             name = "/".join(str(k) for k in key)
             label = (s.group_label or "{}").replace("{}", name)
             parts.append(f"{label}：{text}")
@@ -759,15 +784,19 @@ class Sheet:
             if tid in seen:
                 raise InputError(f"teacher {tid}: duplicate id", field="teachers")
             seen.add(tid)
-            teachers.append(Teacher(tid, t, self._facts(t.get("records", []), tid, period)))
+            facts, earlier = self._facts(t.get("records", []), tid, period)
+            teachers.append(Teacher(tid, t, facts, earlier))
         school = data.get("school")
         school_facts: list[Facts] = []
+        school_earlier: list[Facts] = []
         if school is not None:
             if not isinstance(school, Mapping):
                 raise InputError("must be a JSON object", field="school")
-            school_facts = self._facts(school.get("records", []), None, period)
+            school_facts, school_earlier = self._facts(school.get("records", []), None, period)
         inputs = self._inputs(data.get("inputs", {}))
-        return Context(self, column, period, inputs, teachers, school_facts)
+        return Context(
+            self, column, period, inputs, teachers, school_facts, school_earlier=school_earlier
+        )
 
     def _raw_teachers(self, data: Mapping[str, Any]) -> list[Any]:
         if "teacher" in data and "teachers" in data:
@@ -783,7 +812,8 @@ class Sheet:
             )
         return teachers
 
-    def _facts(self, raws: Any, tid: str | None, period) -> list[Facts]:
+    def _facts(self, raws: Any, tid: str | None, period) -> tuple[list[Facts], list[Facts]]:
+        """The counted records within the period, and those dated before it."""
         owner = tid if tid is not None else "school"
         if not isinstance(raws, list):
             raise InputError(f"{owner}: 'records' must be a list", field="records")
@@ -791,19 +821,23 @@ class Sheet:
             records = self.parser.parse_many(raws)
         except InputError as exc:
             raise InputError(exc.message, record=f"{owner}/{exc.record}", field=exc.field) from None
-        out = []
+        out: list[Facts] = []
+        earlier: list[Facts] = []
         for rec in records:
             if rec.workflow_status not in self.counted_statuses:
                 continue
+            into = out
             if period is not None and not (period[0] <= rec.date <= period[1]):
-                continue
+                if rec.date > period[1]:
+                    continue
+                into = earlier
             facts = record_facts(rec)
             facts["year"] = rec.date.year
             facts["teacher"] = tid
             if rec.kind == "training" and facts.get("hours") is None and self.spec.hours_per_day:
                 facts["hours"] = facts["days"] * self.spec.hours_per_day
-            out.append(facts)
-        return out
+            into.append(facts)
+        return out, earlier
 
     def _inputs(self, raw: Any) -> dict[str, Any]:
         if not isinstance(raw, Mapping):
