@@ -164,7 +164,7 @@ class SchoolBook:
         self.named: dict[str, tuple[str, SchoolAssessments]] = {}
         if schools is None:
             return
-        if not isinstance(schools, list):
+        if not isinstance(schools, list | tuple):
             raise InputError("must be a list", field="schools")
         for i, raw in enumerate(schools):
             where = f"schools[{i}]"
