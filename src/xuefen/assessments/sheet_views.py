@@ -213,7 +213,12 @@ def _page(
             if sheet.teacher_id is None and (as_peer or reviewing)
             else None,
             "return_form": return_form or ReturnForm(),
-            "page_errors": (errors or {}).get("", []),
+            "page_errors": [
+                message
+                for key, messages in (errors or {}).items()
+                if key == "" or not any(p["id"] == key and p.get("form") for p in panels)
+                for message in messages
+            ],
             "today": day,
         },
         status=status,
