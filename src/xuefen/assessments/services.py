@@ -358,6 +358,16 @@ def _missing(sheet_file: Any, values: Mapping[str, Any]) -> list[str]:
     ]
 
 
+def _locked_sheet(pk: int) -> Sheet:
+    """The sheet, locked (its row only: the teacher of a school sheet is an outer join,
+    which PostgreSQL does not lock)."""
+    return (
+        Sheet.objects.select_for_update(of=("self",))
+        .select_related("round", "round__node", "school", "teacher")
+        .get(pk=pk)
+    )
+
+
 def _column(sheet: Sheet, column: str) -> SheetColumn:
     found, _created = SheetColumn.objects.get_or_create(sheet=sheet, column=column)
     return SheetColumn.objects.select_for_update().get(pk=found.pk)
@@ -410,11 +420,7 @@ def column_save(
     the sheet's bounds and scored by the engine, so the page shows the points as entered."""
     day = _today()
     with transaction.atomic():
-        sheet = (
-            Sheet.objects.select_for_update()
-            .select_related("round", "round__node", "school", "teacher")
-            .get(pk=sheet.pk)
-        )
+        sheet = _locked_sheet(sheet.pk)
         sheet_file, reviewer = _may_enter(actor, sheet, column, day)
         clean = _check_values(sheet_file, values)
         col = _column(sheet, column)
@@ -454,11 +460,7 @@ def column_submit(*, actor: Any, sheet: Sheet, column: str) -> SheetColumn:
     if column not in (SELF_COLUMN, PEER_COLUMN):
         raise ValidationError({"column": _("Only the self and peer columns are submitted.")})
     with transaction.atomic():
-        sheet = (
-            Sheet.objects.select_for_update()
-            .select_related("round", "round__node", "school", "teacher")
-            .get(pk=sheet.pk)
-        )
+        sheet = _locked_sheet(sheet.pk)
         sheet_file, _reviewer = _may_enter(actor, sheet, column, day)
         col = _column(sheet, column)
         COLUMN_MACHINE.check("submit", col.status)
@@ -505,11 +507,7 @@ def column_return(*, actor: Any, sheet: Sheet, column: str, reason: str) -> Shee
     """The reviewer returns a submitted self or peer column with a reason; its authors are
     told and may correct and submit it again inside its window."""
     with transaction.atomic():
-        sheet = (
-            Sheet.objects.select_for_update()
-            .select_related("round", "round__node", "school", "teacher")
-            .get(pk=sheet.pk)
-        )
+        sheet = _locked_sheet(sheet.pk)
         _open_round(sheet)
         if not may_review(actor, sheet):
             raise PermissionDenied("not the reviewer")
@@ -563,11 +561,7 @@ def sheet_finalize(*, actor: Any, sheet: Sheet) -> SchoolAssessment | SheetColum
     a peer column is waited for while its window lasts."""
     day = _today()
     with transaction.atomic():
-        sheet = (
-            Sheet.objects.select_for_update()
-            .select_related("round", "round__node", "school", "teacher")
-            .get(pk=sheet.pk)
-        )
+        sheet = _locked_sheet(sheet.pk)
         rnd = _open_round(sheet)
         sheet_file = scoring.load_round_sheet(rnd)
         reviewer = reviewer_column(sheet_file)
@@ -681,11 +675,7 @@ def sheet_rectify(
     and gains the score after rectification, which the gate judges."""
     day = _today()
     with transaction.atomic():
-        sheet = (
-            Sheet.objects.select_for_update()
-            .select_related("round", "round__node", "school", "teacher")
-            .get(pk=sheet.pk)
-        )
+        sheet = _locked_sheet(sheet.pk)
         rnd = _open_round(sheet)
         if sheet.teacher_id is not None:
             raise ValidationError({"column": _("Rectification is for school sheets.")})
