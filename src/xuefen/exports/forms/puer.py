@@ -258,6 +258,9 @@ def _declaration_rows(request: ExportRequest, labels: _Labels, sums: _Sums) -> I
                 *values,
                 _remark(f, teacher.pk in marked),
             ]
+        # Let this chunk's figures go before the next chunk's are read: memory holds one
+        # chunk, never two.
+        del figures, marked, f
     sums.done = True
 
 
