@@ -105,7 +105,7 @@ def register(spec: FormSpec) -> FormSpec:
 
 def forms() -> dict[str, FormSpec]:
     """Every form, by id, in the order they are offered."""
-    from .forms import common, dali, puer, wencheng  # noqa: F401 - they register
+    from .forms import assessments, common, dali, puer, wencheng  # noqa: F401 - they register
 
     return dict(_FORMS)
 
