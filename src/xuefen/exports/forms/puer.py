@@ -133,6 +133,7 @@ class _Labels:
                 ("studio", "role"),
                 ("research_project", "grade"),
                 ("research_project", "role"),
+                ("activity_role", "role"),
                 ("competition", "award"),
                 ("award", "rank"),
                 ("award", "category"),
@@ -470,7 +471,10 @@ def _score(kind: str, facts: dict[str, Any], labels: _Labels) -> str:
     """培训成绩: the score, else the grade (the award for a competition or prize)."""
     score = facts.get("score")
     if score is not None and score != "":
-        return _num(float(score))
+        try:
+            return _num(float(score))
+        except (TypeError, ValueError):
+            return str(score)
     for name in ("grade", "award", "rank"):
         value = facts.get(name)
         if value:
