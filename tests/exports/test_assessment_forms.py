@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 
 from tests.assessments.conftest import clock, round_, values_for, wencheng  # noqa: F401
+from tests.assessments.test_pingyang import pingyang  # noqa: F401
 
 from .conftest import export_bytes, pdf_text, xlsx_rows
 
@@ -317,3 +318,42 @@ def test_teacher_sheet_for_the_teacher_and_the_school(pingyang_teacher, tmp_path
     for user in (w.teacher_a.user, w.school_admin_a, w.nobody):
         with pytest.raises(Http404):
             export_bytes(user=user, **params)
+
+
+# -- 平阳's school sheet: what the platform filled, with its source -------------------------
+
+
+def test_pingyang_school_sheet_shows_the_platform_data(pingyang, clock, tmp_path):  # noqa: F811
+    from tests.assessments.test_pingyang import ENTERED, _round
+    from xuefen.assessments.models import Sheet
+    from xuefen.assessments.services import column_save
+
+    w = pingyang
+    rnd = _round(w, clock)
+    sheet = Sheet.objects.get(round=rnd, school=w.school_c, teacher__isnull=True)
+    clock.set(dt.date(2026, 9, 5))
+    col = column_save(actor=w.school_admin_c, sheet=sheet, column="self", values=ENTERED)
+    params = {
+        "user": w.school_admin_c,
+        "form_id": "assessment-sheet",
+        "node": w.school_c,
+        "period": "2025-2026-2",
+        "today": dt.date(2026, 9, 5),
+    }
+    content = export_bytes(**params)
+    total = next(r for r in xlsx_rows(content) if r and r[0] == "合计")
+    assert total[3:5] == [col.total, None] == [51.17, None]  # 自评, 区评 not yet
+    data = {r[0]: r for r in xlsx_rows(content, sheet=1) if r and r[0]}
+    assert data["教研组数"][1:4] == ["平台自动填入", 2, 2]
+    assert "语文教研组、数学教研组" in data["教研组数"][4]
+    assert data["过程材料不完整或未及时上传博客的活动次数"][2] == 3
+    assert data["校本研修主题行政会议次数"][1:4] == ["评分人填写", 1, None]
+    text = pdf_text(export_bytes(fmt="pdf", **params), tmp_path)
+    for word in (
+        "平阳县中小学研修管理考核量化表（学校）",
+        "自评",
+        "区评",
+        "平台自动填入",
+        "活动看板",
+    ):
+        assert word in text, word
