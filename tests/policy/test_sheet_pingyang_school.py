@@ -510,3 +510,16 @@ def test_demonstration_school_of_one_year_over_two_half_year_sheets():
     assert score(teachers, honours, period=spring)["bonus"] == 10
     assert score(teachers, honours, period=autumn)["bonus"] == 10
     assert score(teachers, honours)["bonus"] == 20
+
+
+def test_span_years():
+    from xuefen.policy import span_years
+
+    day = dt.date
+    assert span_years(day(2023, 9, 1), day(2024, 1, 31)) == 0.5  # 153 days
+    assert span_years(day(2023, 2, 1), day(2023, 8, 31)) == 0.5  # 212 days
+    assert span_years(day(2023, 1, 1), day(2023, 9, 30)) == 0.5  # 273 days
+    assert span_years(day(2023, 1, 1), day(2023, 10, 1)) == 1.0  # 274 days
+    assert span_years(day(2022, 9, 1), day(2023, 8, 31)) == 1.0
+    assert span_years(day(2021, 1, 1), day(2025, 12, 31)) == 5.0
+    assert span_years(day(2023, 3, 1), day(2023, 3, 1)) == 0.5

@@ -27,7 +27,14 @@ from .loader import (
     load_policy_text,
 )
 from .records import KIND_LABELS, RECORD_MODELS, record_parser
-from .sheets import Sheet, list_sheets, load_sheet, load_sheet_file, load_sheet_text
+from .sheets import (
+    Sheet,
+    list_sheets,
+    load_sheet,
+    load_sheet_file,
+    load_sheet_text,
+    span_years,
+)
 
 __all__ = [
     "KIND_LABELS",
@@ -49,4 +56,5 @@ __all__ = [
     "load_sheet_file",
     "load_sheet_text",
     "record_parser",
+    "span_years",
 ]

@@ -107,6 +107,14 @@ def _equals(parts: list[str], value: float) -> str:
 # -- scoring context -------------------------------------------------------------------
 
 
+def span_years(start: dt.date, end: dt.date) -> float:
+    """The length of ``start``..``end`` (both included) in years, to the nearest half year
+    and at least 0.5: what 年均 (``per_year`` metrics) divides by. A semester of 5 or 7
+    months is 0.5, a school year 1, a five-year cycle 5; 0.5 up to 273 days."""
+    days = (end - start).days + 1
+    return max(0.5, round(days / 182.625) / 2)
+
+
 @dataclass
 class Teacher:
     id: str
@@ -164,8 +172,7 @@ class Context:
         half = bool(name and self.inputs.get(name))
         if self.period is None:
             return 0.5 if half else 1.0
-        days = (self.period[1] - self.period[0]).days + 1
-        years = max(0.5, round(days / 182.625) / 2)
+        years = span_years(*self.period)
         if half and years != 0.5:
             raise InputError(
                 f"true, but the period {self.period[0]}:{self.period[1]} is about "
@@ -1036,4 +1043,5 @@ __all__ = [
     "load_sheet",
     "load_sheet_file",
     "load_sheet_text",
+    "span_years",
 ]
