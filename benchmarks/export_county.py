@@ -182,7 +182,7 @@ def export(people: Any, fmt: str, out: Path, teachers_only: Any = None) -> int:
         fmt=fmt,
         today=dt.date(2023, 12, 1),
     )
-    return render(request, str(out))
+    return render(request, str(out))[0]
 
 
 def read_back(path: Path) -> int:

@@ -97,3 +97,52 @@ def test_roster_round_trips_through_the_import(world):
     assert plan.ok, plan.problems
     assert plan.create == [] and plan.update == []
     assert len(plan.unchanged) == 2
+
+
+def test_a_long_pdf_comes_out_in_parts_in_a_zip(world, tmp_path, settings):
+    """More rows than a part holds: a zip of complete PDFs, each with the title, the
+    headers and its own page numbers; the teachers all there, in order."""
+    import io
+    import zipfile
+
+    from xuefen.exports.layout import Column, Document, Head, Signature, Table
+    from xuefen.exports.pdf import write_pdf
+
+    settings.XUEFEN_EXPORT_PDF_PART_ROWS = 50
+    rows = ([n, f"教师{n:03d}"] for n in range(1, 121))
+    document = Document(
+        title="长表",
+        name="长表",
+        tables=[
+            Table(
+                columns=[Column(5, number=True, decimals=0), Column(20)],
+                header=[[Head("序号"), Head("姓名")]],
+                rows=rows,
+                totals=[["合计", "120人"]],
+            )
+        ],
+        signatures=[Signature("审核人（签字）：")],
+    )
+    out = io.BytesIO()
+    written = write_pdf(document, out)
+    assert written.parts == 3 and written.suffix == "zip"
+    archive = zipfile.ZipFile(io.BytesIO(out.getvalue()))
+    names = archive.namelist()
+    assert names == ["长表_第1部分.pdf", "长表_第2部分.pdf", "长表_第3部分.pdf"]
+    texts = [pdf_text(archive.read(n), tmp_path) for n in names]
+    assert all("序号" in t and "审核人（签字）" in t for t in texts)
+    assert "教师001" in texts[0] and "教师050" in texts[0] and "教师051" in texts[1]
+    assert "教师120" in texts[2] and "合计" in texts[2] and "合计" not in texts[0]
+    assert "长表（第2部分）" in texts[1] and "第1页共" in texts[1]
+
+
+def test_a_multi_table_pdf_never_cuts_a_table(world, settings):
+    from xuefen.exports.layout import Column, Document, Head, Table
+    from xuefen.exports.pdf import _parts
+
+    tables = [
+        Table(columns=[Column()], header=[[Head("h")]], rows=[[i]] * 30, caption=f"T{i}")
+        for i in range(5)
+    ]
+    parts = list(_parts(Document(title="t", name="t", tables=tables), 70))
+    assert [[t.caption for t in p] for p in parts] == [["T0", "T1"], ["T2", "T3"], ["T4"]]

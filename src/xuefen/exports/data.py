@@ -59,6 +59,9 @@ class Verdict:
     hours: float
     credits: float
     explanation: str
+    # The mode and module the policy gave the record (``school_based``, ``ethics`` …).
+    mode: str = ""
+    module: str = ""
 
 
 def labels(choices: Any) -> dict[str, str]:
@@ -150,6 +153,8 @@ def verdicts(teacher_ids: list[int], *, draft: bool) -> dict[int, Verdict]:
                 hours=round(float(record.get("hours", 0) or 0), 2),
                 credits=round(float(record.get("credits", 0) or 0), 2),
                 explanation=str(record.get("explanation", "")),
+                mode=str(record.get("mode") or ""),
+                module=str(record.get("module") or ""),
             )
     return out
 

@@ -10,8 +10,15 @@ fetched while rendering (no files, no network): the fonts come from fontconfig
 
 from __future__ import annotations
 
+import dataclasses
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import chain, islice
 from typing import IO, Any
 
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -97,9 +104,62 @@ def render_html(document: Document) -> str:
     )
 
 
-def write_pdf(document: Document, out: IO[bytes] | str) -> int:
-    """Write ``document`` as PDF to ``out`` (a path or a binary file); returns the number of
-    pages."""
+@dataclass(frozen=True)
+class Written:
+    """What :func:`write_pdf` wrote: ``pages`` in all, in ``parts`` files (1: a PDF; more: a
+    zip of PDFs, one per part)."""
+
+    pages: int
+    parts: int = 1
+
+    @property
+    def suffix(self) -> str:
+        return "pdf" if self.parts == 1 else "zip"
+
+
+def part_rows() -> int:
+    return max(50, int(getattr(settings, "XUEFEN_EXPORT_PDF_PART_ROWS", 2000)))
+
+
+def _pieces(document: Document, limit: int) -> Iterator[tuple[Table, list[Any], bool, bool]]:
+    """Each table's rows in pieces of at most ``limit``: (table, rows, first, last)."""
+    for table in document.tables:
+        rows = iter(table.rows)
+        piece = list(islice(rows, limit))
+        first = True
+        while True:
+            following = list(islice(rows, limit))
+            yield table, piece, first, not following
+            if not following:
+                break
+            piece, first = following, False
+
+
+def _parts(document: Document, limit: int) -> Iterator[list[Table]]:
+    """The tables of each part: whole tables where they fit (a teacher's form is never cut),
+    a long table cut at ``limit`` rows, its header repeated and its caption marked 续."""
+    part: list[Table] = []
+    size = 0
+    for table, rows, first, last in _pieces(document, limit):
+        if part and size + len(rows) > limit:
+            yield part
+            part, size = [], 0
+        part.append(
+            dataclasses.replace(
+                table,
+                rows=rows,
+                totals=table.totals if last else (),
+                caption=table.caption if first or not table.caption else f"{table.caption}（续）",
+                above=table.above if first else (),
+                below=table.below if last else (),
+            )
+        )
+        size += len(rows) + 3
+    if part:
+        yield part
+
+
+def _render(document: Document, out: IO[bytes] | str) -> int:
     try:
         from weasyprint import HTML
     except (ImportError, OSError) as exc:  # OSError: Pango or its fonts library is missing
@@ -109,3 +169,29 @@ def write_pdf(document: Document, out: IO[bytes] | str) -> int:
     rendered = HTML(string=render_html(document), url_fetcher=_refuse).render()
     rendered.write_pdf(out)
     return len(rendered.pages)
+
+
+def write_pdf(document: Document, out: IO[bytes] | str) -> Written:
+    """Write ``document`` as PDF to ``out`` (a path or a binary file).
+
+    WeasyPrint lays out a whole document in memory (about 1 MB a page), so a document of
+    more than :func:`part_rows` body rows is written in parts — each a complete PDF with
+    the title, the repeated headers, its own 第 x 页 共 y 页 and the signature boxes — put
+    together in a zip (``…_第1部分.pdf`` …): memory stays that of one part."""
+    parts = _parts(document, part_rows())
+    first = next(parts, [])
+    second = next(parts, None)
+    if second is None:
+        return Written(_render(dataclasses.replace(document, tables=first), out))
+    pages = 0
+    count = 0
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for n, tables in enumerate(chain([first, second], parts), 1):
+            buffer = io.BytesIO()
+            part = dataclasses.replace(
+                document, tables=tables, title=f"{document.title}（第{n}部分）"
+            )
+            pages += _render(part, buffer)
+            archive.writestr(f"{document.name}_第{n}部分.pdf", buffer.getvalue())
+            count = n
+    return Written(pages, count)

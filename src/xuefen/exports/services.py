@@ -206,27 +206,32 @@ def build(request: ExportRequest) -> Document:
     return request.form.build(request)
 
 
-def render(request: ExportRequest, out: IO[bytes] | str) -> int:
-    """Build the form and write it to ``out`` in the request's format; returns the rows
-    (xlsx) or pages (pdf) written."""
-    document = build(request)
-    if request.format == PDF:
+def write(document: Document, fmt: str, out: IO[bytes] | str) -> tuple[int, str]:
+    """Write ``document`` to ``out``: returns the rows (xlsx) or pages (pdf) written and the
+    file's suffix (``zip`` where a long PDF came out in parts: :func:`.pdf.write_pdf`)."""
+    if fmt == PDF:
         from .pdf import write_pdf
 
-        return write_pdf(document, out)
+        written = write_pdf(document, out)
+        return written.pages, written.suffix
     from .xlsx import write_xlsx
 
-    return write_xlsx(document, out)
+    return write_xlsx(document, out), XLSX
 
 
-def file_name(request: ExportRequest) -> str:
+def render(request: ExportRequest, out: IO[bytes] | str) -> tuple[int, str]:
+    """Build the form and write it to ``out`` in the request's format (see :func:`write`)."""
+    return write(build(request), request.format, out)
+
+
+def file_name(request: ExportRequest, *, suffix: str = "") -> str:
     """The download's file name: the document's name and the extension."""
     document_name = f"{request.node.name}_{request.period.label}_{request.form.title}"
     if request.teacher is not None:
         document_name = f"{request.teacher.name}_{request.period.label}_{request.form.title}"
     if request.draft:
         document_name += "_草稿"
-    return f"{document_name.replace('/', '_').strip('_')}.{request.format}"
+    return f"{document_name.replace('/', '_').strip('_')}.{suffix or request.format}"
 
 
 # -- files, jobs ---------------------------------------------------------------------------
@@ -298,18 +303,12 @@ def export_make(
         done = [0]
         for table in document.tables:
             table.rows = _counting(table.rows, progress, total, done)
-    stored = f"{uuid.uuid4().hex}.{request.format}"
-    target = export_dir() / stored
-    partial = target.with_suffix(".part")
+    stem = uuid.uuid4().hex
+    partial = export_dir() / f"{stem}.part"
     try:
-        if request.format == PDF:
-            from .pdf import write_pdf
-
-            count = write_pdf(document, str(partial))
-        else:
-            from .xlsx import write_xlsx
-
-            count = write_xlsx(document, str(partial))
+        count, suffix = write(document, request.format, str(partial))
+        stored = f"{stem}.{suffix}"
+        target = export_dir() / stored
         partial.replace(target)
     except BaseException:
         partial.unlink(missing_ok=True)
@@ -326,9 +325,9 @@ def export_make(
                 title=request.form.title,
                 period=request.period.key if request.period.type else "",
                 period_label=request.period.name,
-                format=request.format,
+                format=suffix,
                 draft=request.draft,
-                name=file_name(request),
+                name=file_name(request, suffix=suffix),
                 path=stored,
                 size=target.stat().st_size,
                 rows=count,

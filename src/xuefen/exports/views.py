@@ -37,6 +37,7 @@ from .registry import forms as all_forms
 CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "pdf": "application/pdf",
+    "zip": "application/zip",
 }
 RECENT = 20
 

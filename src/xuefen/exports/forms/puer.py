@@ -301,13 +301,13 @@ def build_declaration(request: ExportRequest) -> Document:
         Column(6, number=True, decimals=0),
         Column(8),
         Column(5),
-        Column(20),
+        Column(23),
         Column(15),
         Column(9),
         *[Column(7, number=True) for _i in range(2 * len(DECLARATION_MODES))],
         Column(8, number=True),
         Column(8, number=True),
-        Column(32),
+        Column(30),
     ]
     school = request.node
     return Document(
@@ -785,10 +785,10 @@ class _Register:
                 Table(
                     columns=[
                         Column(6, number=True, decimals=0),
-                        Column(12),
-                        Column(22),
+                        Column(14),
+                        Column(19),
                         Column(9),
-                        Column(9),
+                        Column(10),
                         Column(8, number=True),
                         Column(8),
                         Column(8, number=True),
@@ -863,8 +863,8 @@ class _Register:
         return Table(
             columns=[
                 Column(6, number=True, decimals=0),
-                Column(12),
-                Column(30),
+                Column(14),
+                Column(28),
                 Column(8, number=True),
                 Column(10, number=True),
                 Column(8),
@@ -934,9 +934,9 @@ class _Register:
         return Table(
             columns=[
                 Column(6, number=True, decimals=0),
-                Column(12),
-                Column(18),
                 Column(14),
+                Column(17),
+                Column(13),
                 Column(8),
                 Column(8, number=True),
                 Column(8),

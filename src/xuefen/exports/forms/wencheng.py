@@ -64,7 +64,6 @@ from xuefen.org.choices import Sex, Stage
 from xuefen.org.models import Teacher
 from xuefen.records.choices import RecordStatus
 from xuefen.records.models import Record
-from xuefen.results.models import TeacherResult
 
 from .. import data
 from ..layout import Column, Document, Head, Signature, Table
@@ -87,36 +86,6 @@ _DETAIL_FIELDS = ("role", "output", "resource", "title", "program", "award", "ra
 # -- reading -------------------------------------------------------------------------
 
 
-def school_based_verdicts(
-    teacher_ids: list[int], *, draft: bool
-) -> dict[int, tuple[data.Verdict, str]]:
-    """The engine's verdict on every record of these teachers with the mode the policy
-    gave it (``school_based`` for 文成's menu), by record id, on the basis asked for.
-
-    :func:`xuefen.exports.data.verdicts` reads the same rows but keeps no mode; the mode
-    says which records are school-based training."""
-    out: dict[int, tuple[data.Verdict, str]] = {}
-    column = "pending" if draft else "result"
-    for result in TeacherResult.objects.filter(teacher_id__in=teacher_ids).values_list(
-        column, flat=True
-    ):
-        for record in (result or {}).get("records", []):
-            try:
-                pk = int(record["id"])
-            except (KeyError, TypeError, ValueError):
-                continue
-            out[pk] = (
-                data.Verdict(
-                    counted=bool(record.get("counted")),
-                    hours=round(float(record.get("hours", 0) or 0), 2),
-                    credits=round(float(record.get("credits", 0) or 0), 2),
-                    explanation=str(record.get("explanation", "")),
-                ),
-                str(record.get("mode") or ""),
-            )
-    return out
-
-
 class Chunk:
     """What the forms need of one chunk of teachers: the semester's figures and each
     teacher's school-based records with the engine's verdicts (three queries)."""
@@ -129,13 +98,14 @@ class Chunk:
             ids, period_type=period.type, start=period.start, draft=request.draft
         )
         records = data.records_in(ids, start=period.start, end=period.end, draft=request.draft)
-        verdicts = school_based_verdicts(ids, draft=request.draft)
+        verdicts = data.verdicts(ids, draft=request.draft)
         self.entries: dict[int, list[tuple[Record, data.Verdict]]] = {}
         for teacher_id, items in records.items():
+            # School-based records: those the policy gave the school-based mode.
             self.entries[teacher_id] = [
-                (r, verdicts[r.pk][0])
+                (r, verdicts[r.pk])
                 for r in items
-                if r.pk in verdicts and verdicts[r.pk][1] == SCHOOL_BASED
+                if r.pk in verdicts and verdicts[r.pk].mode == SCHOOL_BASED
             ]
 
     def figures_of(self, teacher: Teacher) -> data.Figures:

@@ -256,6 +256,9 @@ XUEFEN_IMPORT_KEEP_HOURS = env_int("XUEFEN_IMPORT_KEEP_HOURS", 24)
 XUEFEN_EXPORT_PDF_INLINE_MAX = env_int("XUEFEN_EXPORT_PDF_INLINE_MAX", 200)
 XUEFEN_EXPORT_XLSX_INLINE_MAX = env_int("XUEFEN_EXPORT_XLSX_INLINE_MAX", 20000)
 XUEFEN_EXPORT_KEEP_HOURS = env_int("XUEFEN_EXPORT_KEEP_HOURS", 24)
+# A PDF of more body rows is written in parts (a zip of PDFs): WeasyPrint holds a whole
+# document's layout in memory, about 1 MB a page.
+XUEFEN_EXPORT_PDF_PART_ROWS = env_int("XUEFEN_EXPORT_PDF_PART_ROWS", 2000)
 XUEFEN_EXPORT_DIR = Path(os.environ.get("XUEFEN_EXPORT_DIR", VAR_DIR / "exports"))
 # Activity sign-in: seconds a QR code is shown (15-30), minutes before the start it opens,
 # seconds a code scanned before logging in stays good while the teacher logs in.

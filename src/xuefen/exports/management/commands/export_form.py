@@ -89,18 +89,22 @@ class Command(BaseCommand):
             raise CommandError("不在此用户的范围内（或不存在）。") from None
         output = Path(options["output"])
         partial = output.with_name(output.name + ".part")
+        suffix = options["format"]
         try:
             made = services.export_make(request=request) if user is not None else None
             if made is not None:
                 partial.write_bytes((services.export_dir() / made.path).read_bytes())
-                count = made.rows
+                count, suffix = made.rows, made.format
             else:
                 stale = services.stale_teachers(request)
                 if stale:
                     from xuefen.results.compute import recompute
 
                     recompute(stale)
-                count = services.render(request, str(partial))
+                count, suffix = services.render(request, str(partial))
+            if suffix != output.suffix.lstrip(".") and suffix == "zip":
+                # A long PDF comes out in parts: a zip of PDFs (docs/exports.md).
+                output = output.with_suffix(".zip")
             partial.replace(output)
         except PdfUnavailable as exc:
             partial.unlink(missing_ok=True)
