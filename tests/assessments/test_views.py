@@ -499,3 +499,83 @@ def test_the_teacher_page_reads_the_result_in_one_query(client, wencheng, round_
     ]
     assert len(assessment_queries) == 1
     assert ("本校本学期考核 130 分" in page.content.decode()) is bool(results)
+
+
+def test_a_teacher_sees_their_own_teacher_sheet_with_the_computed_items(
+    client, wencheng, round_, clock
+):
+    from xuefen.assessments.models import Sheet
+    from xuefen.assessments.services import round_create, round_open
+
+    w = wencheng
+    rnd = round_create(
+        actor=w.county_y_admin,
+        node=w.county_y,
+        title="教师校本研修考评",
+        subject="teacher",
+        sheet_id="pingyang-teacher",
+        period_type="semester",
+        start=round_.start,
+        end=round_.end,
+        label=round_.label,
+        self_from=dt.date(2019, 1, 2),
+        self_to=dt.date(2019, 1, 8),
+        onsite_from=dt.date(2019, 1, 9),
+        onsite_to=dt.date(2019, 1, 14),
+    )
+    round_open(actor=w.county_y_admin, rnd=rnd)
+    own = Sheet.objects.get(round=rnd, teacher=w.teacher_c)
+    url = reverse("assessments:sheet", args=[own.pk])
+    clock.set(dt.date(2019, 1, 7))
+    page = _as(client, w.teacher_c.user).get(url)
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "自动计算" in text
+    items = {i["id"]: i for s in page.context["sections"] for i in s["items"]}
+    # 参加研修活动全勤10分: no missed session in the records → 10, with the engine's words
+    attendance = items["activity-attendance"]
+    assert not attendance["judged"] and attendance["auto"]["points"] == 10
+    assert attendance["auto"]["explanation"] in text
+    # the teacher fills their own column (自评) today, not the school's (校评)
+    assert [p["id"] for p in page.context["panels"] if p.get("form")] == ["self"]
+    # another teacher's sheet, and a teacher of another school: 404
+    other = Sheet.objects.get(round=rnd, teacher=w.teacher_c2)
+    assert client.get(reverse("assessments:sheet", args=[other.pk])).status_code == 404
+    assert _as(client, w.teacher_a.user).get(url).status_code == 404
+    # the school's staff see it and fill the school's column in the on-site window
+    clock.set(dt.date(2019, 1, 10))
+    page = _as(client, w.school_admin_c).get(url)
+    assert [p["id"] for p in page.context["panels"] if p.get("form")] == ["school"]
+
+
+def test_the_school_home_reads_a_bounded_number_of_queries(client, wencheng, round_, clock):
+    from xuefen.assessments.services import round_create, round_open
+
+    w = wencheng
+    clock.set(dt.date(2019, 1, 10))
+    _as(client, w.school_admin_d)
+    url = reverse("assessments:school_home")
+    client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        page = client.get(url)
+    assert len(page.context["rows"]) == 1 and len(page.context["peer"]) == 1
+    # a second round: one more sheet of the school, the same queries
+    rnd = round_create(
+        actor=w.county_y_admin,
+        node=w.county_y,
+        title="2018学年第二学期校本研修考核",
+        sheet_id="wencheng-school-example",
+        period_type="semester",
+        start=dt.date(2019, 1, 1),
+        end=dt.date(2019, 6, 30),
+        label="2018-2019-2",
+        self_from=dt.date(2019, 6, 20),
+        self_to=dt.date(2019, 6, 25),
+        onsite_from=dt.date(2019, 6, 26),
+        onsite_to=dt.date(2019, 6, 30),
+    )
+    round_open(actor=w.county_y_admin, rnd=rnd)
+    with CaptureQueriesContext(connection) as two:
+        page = client.get(url)
+    assert len(page.context["rows"]) == 2
+    assert len(two.captured_queries) == len(one.captured_queries) <= 10
