@@ -357,3 +357,19 @@ def test_pingyang_school_sheet_shows_the_platform_data(pingyang, clock, tmp_path
         "活动看板",
     ):
         assert word in text, word
+
+
+def test_form6_reads_a_round_in_a_fixed_number_of_queries(assessed, django_assert_max_num_queries):
+    from xuefen.exports.services import build, make_request
+
+    request = make_request(
+        user=assessed.county_y_admin,
+        form_id="wencheng-6",
+        node=assessed.county_y,
+        period=SEMESTER,
+        today=TODAY,
+    )
+    # The round(s), then sheets, columns, results and peers of each round: not per school.
+    with django_assert_max_num_queries(6):
+        document = build(request)
+        assert len(list(document.tables[0].rows)) == 2
