@@ -610,3 +610,34 @@ def test_forms_only_where_puers_policy_is_in_force(puer_world):
 
     assert forms()["puer-declaration"].applies_to("puer-2023")
     assert not forms()["puer-register"].applies_to("dali-2020")
+
+
+def test_declaration_xlsx_converts_in_libreoffice(puer_world, tmp_path):
+    """The workbook with its two header rows of merged cells is a real spreadsheet:
+    LibreOffice opens it and prints the form's headers and the teachers."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.fail("LibreOffice is missing: scripts/ensure-test-tools.sh installs it")
+    source = tmp_path / "declaration.xlsx"
+    source.write_bytes(_declaration(puer_world, draft=True))
+    done = subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation=file://{tmp_path / 'profile'}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    converted = tmp_path / "declaration.pdf"
+    assert done.returncode == 0 and converted.exists(), done.stderr[-500:]
+    text = pdf_text(converted.read_bytes(), tmp_path)
+    for word in ("身份证号码", "集中培训", "全年汇总", "合计", "草稿", puer_world.teacher_a.name):
+        assert word in text, word
