@@ -641,3 +641,23 @@ def test_declaration_xlsx_converts_in_libreoffice(puer_world, tmp_path):
     text = pdf_text(converted.read_bytes(), tmp_path)
     for word in ("身份证号码", "集中培训", "全年汇总", "合计", "草稿", puer_world.teacher_a.name):
         assert word in text, word
+
+
+def test_register_without_full_numbers_hides_the_birth_date_too(puer_world):
+    from xuefen.exports.services import make_request, render
+    from xuefen.org.validators import mask_id_number
+
+    request = make_request(
+        user=puer_world.teacher_a.user,
+        form_id="puer-register",
+        node=puer_world.school_a,
+        teacher=puer_world.teacher_a,
+        period="2023",
+        today=YEAR,
+    )
+    assert request.full_ids  # the teacher's own register
+    out = io.BytesIO()
+    render(dataclasses.replace(request, full_ids=False), out)
+    cells = [c for r in _sheets(out.getvalue())["一 个人基本信息"] for c in r if c is not None]
+    assert mask_id_number(puer_world.teacher_a.id_number) in cells
+    assert puer_world.teacher_a.id_number not in cells and "1985年03月" not in cells
