@@ -196,7 +196,7 @@ def cmd_policy_evaluate(args: argparse.Namespace) -> None:
     data = _read_json(args.input)
     if not isinstance(data, dict) or "teachers" not in data:
         raise CommandError(f"{args.input}: expected an object with a 'teachers' list")
-    _emit(policy.evaluate(data["teachers"], as_of=args.as_of))
+    _emit(policy.evaluate(data["teachers"], as_of=args.as_of, schools=data.get("schools")))
 
 
 def cmd_sheet_list(args: argparse.Namespace) -> None:

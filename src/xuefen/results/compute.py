@@ -100,21 +100,25 @@ def _pending_view(raw: dict[str, Any], counted: str) -> dict[str, Any]:
 
 
 def _evaluate(
-    binding: PolicyBinding, as_of: dt.date, inputs: list[dict[str, Any]]
+    binding: PolicyBinding,
+    as_of: dt.date,
+    inputs: list[dict[str, Any]],
+    schools: list[dict[str, Any]] | None = None,
 ) -> dict[str, tuple[dict[str, Any] | None, str]]:
     """Evaluate many teachers under one binding: one engine call, or one per teacher if a
-    teacher's records do not validate (one bad record does not blank a school)."""
+    teacher's records do not validate (one bad record does not blank a school). ``schools``
+    are the schools' facts the teachers name (文成: their assessment results), given once."""
     from xuefen.policy import XuefenError
 
     try:
         policy = binding.load()
-        out = policy.evaluate(inputs, as_of=as_of, all_cycles=True)
+        out = policy.evaluate(inputs, as_of=as_of, all_cycles=True, schools=schools or None)
     except XuefenError as exc:
         if len(inputs) <= 1:
             return {t["id"]: (None, str(exc)) for t in inputs}
         results: dict[str, tuple[dict[str, Any] | None, str]] = {}
         for teacher_input in inputs:
-            results.update(_evaluate(binding, as_of, [teacher_input]))
+            results.update(_evaluate(binding, as_of, [teacher_input], schools))
         return results
     return {t["id"]: (t, "") for t in out["teachers"]}
 
@@ -324,12 +328,9 @@ def _compute_batch(teacher_ids: Sequence[int], as_of: dt.date) -> set[int]:
                 "head_teacher": teacher.head_teacher,
             }
             if teacher.school_id in assessments:
-                # The school's assessment results, one per period: the same for every
-                # teacher of the school (文成's gate of the school-based credits).
-                profile["school"] = {
-                    "id": str(teacher.school_id),
-                    "assessments": assessments[teacher.school_id],
-                }
+                # The school's assessment results (文成's gate of the school-based
+                # credits) are a fact of the school, given to the engine once per batch.
+                profile["school"] = str(teacher.school_id)
             inputs[binding_id].append({**profile, "records": raws})
             viewed = [_pending_view(r, counted) for r in raws]
             # Nothing pending (most teachers): both bases are the same input, hence the
@@ -341,9 +342,13 @@ def _compute_batch(teacher_ids: Sequence[int], as_of: dt.date) -> set[int]:
     for binding_id, teacher_inputs in inputs.items():
         binding = binding_by_id[binding_id]
         day = segment_as_of(binding, as_of)
-        certified = _evaluate(binding, day, teacher_inputs)
+        schools = [
+            {"id": str(school_id), "assessments": results_by_period}
+            for school_id, results_by_period in sorted(assessments.items())
+        ]
+        certified = _evaluate(binding, day, teacher_inputs, schools)
         with_pending = pending_inputs.get(binding_id, [])
-        pending = _evaluate(binding, day, with_pending) if with_pending else {}
+        pending = _evaluate(binding, day, with_pending, schools) if with_pending else {}
         pending_ids = {t["id"] for t in with_pending}
         for teacher_input in teacher_inputs:
             tid = teacher_input["id"]
