@@ -127,7 +127,13 @@ def test_the_round_form_shows_errors_by_field_in_chinese(client, wencheng, round
     bad = SimpleUploadedFile("sheet.yaml", b"id: x\nname: y\n", "application/yaml")
     page = client.post(url, {**_round_data(sheet_source="upload", sheet_id=""), "sheet_file": bad})
     assert page.status_code == 400
-    assert "评分表无法使用" in str(page.context["form"].errors["sheet_file"])
+    assert "评分表无法使用：" in str(page.context["form"].errors["sheet_file"])
+    assert "缺少此项" in str(page.context["form"].errors["sheet_file"])
+    broken = SimpleUploadedFile("sheet.yaml", b"a: [", "application/yaml")
+    page = client.post(
+        url, {**_round_data(sheet_source="upload", sheet_id=""), "sheet_file": broken}
+    )
+    assert "第1行：不是有效的 YAML" in str(page.context["form"].errors["sheet_file"])
     wrong = SimpleUploadedFile("sheet.txt", b"id: x", "text/plain")
     page = client.post(url, {**_round_data(sheet_source="upload"), "sheet_file": wrong})
     assert "请上传 .yaml 格式的评分表文件" in str(page.context["form"].errors["sheet_file"])

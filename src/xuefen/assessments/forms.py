@@ -24,6 +24,43 @@ MAX_SHEET_BYTES = 256 * 1024
 SERVICE_FIELDS = {"start": "period", "sheet_text": "sheet_file", "node": NON_FIELD_ERRORS}
 
 
+# The engine's words about a sheet file that does not load (pydantic's and the loader's),
+# in Chinese; anything else of the reason is kept as it is (names of fields and values).
+_SHEET_PHRASES = (
+    ("Field required", "缺少此项"),
+    ("Input should be a valid number", "应为数字"),
+    ("Input should be a valid integer", "应为整数"),
+    ("Input should be a valid string", "应为文字"),
+    ("Input should be a valid list", "应为列表"),
+    ("Input should be a valid dictionary", "应为映射（键: 值）"),
+    ("Input should be a valid boolean", "应为 true 或 false"),
+    ("Input should be greater than or equal to", "应不小于"),
+    ("Input should be greater than", "应大于"),
+    ("Input should be less than or equal to", "应不大于"),
+    ("Extra inputs are not permitted", "不认识的字段"),
+    ("not valid YAML", "不是有效的 YAML"),
+    ("the file must be a YAML mapping", "文件应为 YAML 映射（键: 值）"),
+    ("is not a column", "不是表中的栏目"),
+    ("does not match any of the expected tags", "不是允许的类型"),
+)
+
+
+def sheet_error_zh(message: str) -> str:
+    """The engine's refusal of an uploaded sheet, in Chinese where the words are known:
+    ``uploaded: sections.0.items.1.max: Input should be a valid number`` →
+    ``第1部分第2项 max：应为数字``."""
+    import re
+
+    text = re.sub(r"^(评分表无法使用：)?uploaded: ", r"\1", str(message))
+    text = re.sub(r"\bsections\.(\d+)", lambda m: f"第{int(m.group(1)) + 1}部分", text)
+    text = re.sub(r"\.?items\.(\d+)", lambda m: f"第{int(m.group(1)) + 1}项", text)
+    text = re.sub(r"(部分|项)\.", r"\1 ", text)
+    text = re.sub(r"\bline (\d+)", r"第\1行", text)
+    for english, chinese in _SHEET_PHRASES:
+        text = text.replace(english, chinese)
+    return text.replace(": ", "：")
+
+
 def add_errors(form: forms.Form, exc: ValidationError) -> None:
     """A service's refusal on the form: on the fields it names, the rest above the form."""
     if not hasattr(exc, "error_dict"):
@@ -33,6 +70,8 @@ def add_errors(form: forms.Form, exc: ValidationError) -> None:
         key = SERVICE_FIELDS.get(key, key)
         if key == "sheet_id" and form.data.get("sheet_source") == "upload":
             key = "sheet_file"
+        if key in ("sheet_id", "sheet_file"):
+            errors = [sheet_error_zh(m) for e in errors for m in e.messages]
         form.add_error(key if key in form.fields else None, errors)
 
 
