@@ -310,10 +310,11 @@ def test_declaration_figures_equal_the_engine(puer_world):
     assert a[6:8] == [66, 80.4] and a[8:10] == [30, 34.5] and a[10:12] == [20, 17.6]
     assert a[3] == puer_world.teacher_a.id_number  # school staff see full numbers
     assert a[4] == "小学语文" and a[2] == "女"
-    assert "未达：" in a[14] and "每年不少于72学分" not in a[14]  # 84.5 + 48 credits: met
-    assert "网络研修每年不少于24学分" not in a[14]
+    # 116 h and 132.5 credits, online met; school-based 20 h and 17.6 credits of 24 each.
+    assert a[14] == "差：校本4时/6.4分"
     a2 = teachers[puer_world.teacher_a2.name]
-    assert "网络研修每年不少于24学时（差14）" in a2[14]
+    # 36 h/36 credits: 10 online, none centralized, 26 school-based; 10 county-or-above.
+    assert a2[14] == "差：全年36时/36分；网络14时/14分；集中24时/24分；县级以上38分"
 
 
 def test_declaration_totals_row_is_the_sum_of_the_rows(puer_world):

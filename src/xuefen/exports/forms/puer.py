@@ -12,9 +12,12 @@ own layout: 学校(盖章)：, 联系人及电话：, then one row per teacher �
   teacher whose figures differ from the certified ones).
 - 总学时/总学分 are the engine's year totals, which leave out what the policy keeps apart
   (新教师上岗培训 is not counted in the totals, 第十条); the three modes add up to them.
-- 备注 lists the year's requirements the engine found unmet, each with what is missing
-  (未达：网络研修每年不少于24学时（差6）); empty where the teacher meets them all. A teacher
-  with no figures in the year reads 未达：本年度无计入的学时学分.
+- 备注 says what the year's unmet requirements miss, in few words (a row of the form has
+  little room): 差：全年60时/59.4分；网络21时/20.4分；集中18时/18分；校本21时/21分；县级以上42分
+  (时 = 学时, 分 = 学分; the notes under the table say so). Requirements other than the
+  year's totals, modes and county-level credits keep their label (新教师第一年上岗培训不少于
+  120学时（差80）). Empty where the teacher meets them all; 本年度无计入的学时学分 where the
+  teacher has no figures in the year.
 - The 合计 row sums the columns over the rows printed (the school's active teachers).
 - 学校(盖章) is printed with the school's name on top (the form's line) and again as a stamp
   box at the foot beside 审核单位(盖章); 联系人及电话 is left to fill by hand.
@@ -72,6 +75,7 @@ approved ones for a draft); hours and credits are always the engine's verdicts
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -211,23 +215,62 @@ def _pending_marked(ids: list[int], request: ExportRequest, figures: dict) -> se
     return marked
 
 
+# 普洱's yearly requirements, as 备注 names them in few words: ``year-hours-online`` and
+# ``year-credits-online`` both become 网络 with what is missing (网络21时/20.4分).
+_SHORT_NAMES = {
+    "total": "全年",
+    "online": "网络",
+    "centralized": "集中",
+    "school-based": "校本",
+    "county-plus": "县级以上",
+}
+_SHORT_ID = re.compile(r"^year-(hours|credits)-([a-z-]+)$")
+
+
+def _shortfall(value: Any) -> str:
+    try:
+        return _num(float(value))
+    except (TypeError, ValueError):
+        return ""
+
+
 def _remark(f: data.Figures | None, pending: bool) -> str:
-    """备注: 含待认定 (a draft's figures with pending records), then the unmet requirements."""
+    """备注: 含待认定 (a draft's figures with pending records), then what the year's unmet
+    requirements miss, in few words: ``差：全年60时/59.4分；网络21时/20.4分；县级以上42分``. A
+    requirement the policy names otherwise (新教师上岗培训 …) keeps its label: ``新教师第一年上岗
+    培训不少于120学时（差80）``."""
     parts = ["含待认定"] if pending else []
     if f is None:
-        parts.append("未达：本年度无计入的学时学分")
-    elif f.short:
-        unmet = []
-        for s in f.short:
-            label = str(s.get("label") or s.get("id") or "")
-            shortfall = s.get("shortfall")
-            if shortfall in (None, ""):
-                unmet.append(label)
-            elif s.get("measure") == "share":
-                unmet.append(f"{label}（差{_num(float(shortfall) * 100)}%）")
-            else:
-                unmet.append(f"{label}（差{_num(float(shortfall))}）")
-        parts.append("未达：" + "；".join(unmet))
+        parts.append("本年度无计入的学时学分")
+        return "；".join(parts)
+    grouped: dict[str, dict[str, str]] = {}
+    others: list[str] = []
+    for s in f.short:
+        shortfall = _shortfall(s.get("shortfall"))
+        match = _SHORT_ID.match(str(s.get("id") or ""))
+        if match and match.group(2) in _SHORT_NAMES and shortfall:
+            grouped.setdefault(_SHORT_NAMES[match.group(2)], {})[match.group(1)] = shortfall
+            continue
+        label = str(s.get("label") or s.get("id") or "")
+        if not shortfall:
+            others.append(label)
+        elif s.get("measure") == "share":
+            others.append(f"{label}（差{_num(float(s['shortfall']) * 100)}%）")
+        else:
+            others.append(f"{label}（差{shortfall}）")
+    unmet = []
+    for name in _SHORT_NAMES.values():
+        missing = grouped.get(name)
+        if missing:
+            amounts = [
+                f"{missing[m]}{unit}"
+                for m, unit in (("hours", "时"), ("credits", "分"))
+                if m in missing
+            ]
+            unmet.append(name + "/".join(amounts))
+    if unmet:
+        parts.append("差：" + "；".join(unmet))
+    parts.extend(others)
     return "；".join(parts)
 
 
@@ -335,7 +378,8 @@ def build_declaration(request: ExportRequest) -> Document:
             "说明：此表由学校汇总填写上报，学员年度学时学分的申报须按照《普洱市中小学教师全员培训"
             "管理办法（试行）》执行。",
             "学时学分由本系统依《普洱市中小学教师全员培训管理办法（试行）》按已认定的记录计算；"
-            "备注列出本年度未达到的要求。",
+            "备注列出本年度未达到的要求所差的学时（时）与学分（分），如“网络21时/20.4分”即网络研修"
+            "差21学时、20.4学分。",
         ],
         landscape=True,
         draft=request.draft,
