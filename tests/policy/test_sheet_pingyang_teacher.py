@@ -150,6 +150,22 @@ def test_absent_without_leave_zeroes_participation():
     assert r["total"] == 10
 
 
+@pytest.mark.parametrize(
+    ("mode", "level"),
+    [("online", "province"), ("school_based", "school"), ("centralized", "school")],
+)
+def test_only_an_outside_training_missed_zeroes_participation(mode, level):
+    """外出培训: a county-or-higher centralized training; missing an online course or a
+    school-based session does not zero the section."""
+    records = [
+        rec("lesson_observation", D, count=10, detail="detailed"),
+        training(12, "absent_without_leave", level=level, mode=mode),
+    ]
+    part = section(score(records), "participation")
+    assert part["zeroed"] is False
+    assert part["points"] >= 15
+
+
 def test_zeroing_respects_the_period():
     records = [
         rec(
