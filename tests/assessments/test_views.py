@@ -552,6 +552,14 @@ def test_a_teacher_sees_their_own_teacher_sheet_with_the_computed_items(
     clock.set(dt.date(2019, 1, 10))
     page = _as(client, w.school_admin_c).get(url)
     assert [p["id"] for p in page.context["panels"] if p.get("form")] == ["school"]
+    # the county's board of a teacher round lists the teachers' sheets
+    page = _as(client, w.county_y_admin).get(reverse("assessments:round", args=[rnd.pk]))
+    assert {row.sheet.teacher for row in page.context["rows"]} == {
+        w.teacher_c,
+        w.teacher_c2,
+        w.teacher_d,
+    }
+    assert w.teacher_c2.name in page.content.decode()
 
 
 def test_the_school_home_reads_a_bounded_number_of_queries(client, wencheng, round_, clock):

@@ -92,17 +92,22 @@ class BoardRow:
 def round_board(rnd: Round, *, offset: int = 0, limit: int = 100) -> tuple[list[BoardRow], int]:
     """The round's school sheets (a page of them, by the school's place in the tree) with
     their columns, results and peer assessors: four queries, whatever the number of
-    schools; and how many school sheets the round has."""
-    base = Sheet.objects.filter(round=rnd, teacher__isnull=True)
+    schools; and how many sheets the round has. A teacher round: its teachers' sheets."""
+    teachers = rnd.subject == "teacher"
+    base = Sheet.objects.filter(round=rnd, teacher__isnull=not teachers)
     count = base.count()
     sheets = list(
-        base.select_related("school").order_by("school__path", "pk")[offset : offset + limit]
+        base.select_related("school", "teacher").order_by("school__path", "teacher__name", "pk")[
+            offset : offset + limit
+        ]
     )
     rows = {s.pk: BoardRow(school=s.school, sheet=s) for s in sheets}
     for col in SheetColumn.objects.filter(sheet_id__in=list(rows)).only(
         "pk", "sheet_id", "column", "status", "total"
     ):
         rows[col.sheet_id].columns[col.column] = col
+    if teachers:  # a teacher's sheet has no school result nor peer
+        return list(rows.values()), count
     by_school = {r.school.pk: r for r in rows.values()}
     for result in SchoolAssessment.objects.filter(
         school_id__in=list(by_school), period_type=rnd.period_type, start=rnd.start
