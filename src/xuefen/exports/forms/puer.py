@@ -34,11 +34,12 @@ the register's six tables, each on its own page (its own sheet in Excel).
   hand.
 - 二、提高学历层次进修登记表: one row per degree programme (``degree_study`` records of the
   period, grouped by their ``program``), at least the form's three rows. The programme text
-  is written "院校 专业" (the record form's help text): the part before the first space is
-  进修院校, the rest 专业. 进修层次, 入学日期, 毕业(结业)日期 and 获证书情况 are not stored
-  (boxes to fill). Two columns are added after the form's: 登记年度 (the years of the
-  institution's yearly transcripts, 第十三条5) and the 学时/学分 the engine counted for them;
-  the form's 在职单位证明(公章) boxes become one stamp box per row.
+  is written "院校 专业" (the record form's help text): the part before the first space
+  (ASCII or ideographic) is 进修院校, the rest 专业. 进修层次, 入学日期, 毕业(结业)日期 and
+  获证书情况 are not stored (boxes to fill). Two columns are added after the form's:
+  登记年度 (the years of the institution's yearly transcripts, 第十三条5) and the 学时/学分
+  the engine counted for them; the form's 在职单位证明(公章) boxes become one stamp box per
+  row.
 - 三、教师全员培训学时学分年度登记表: one row per year of the cycle containing the period
   (the form's five rows), from the stored year figures: 网络研修, 集中研修, 校本研修 学时 and
   学分 (the form's order), 累计学时/累计学分 read as running totals from the cycle's start
@@ -625,7 +626,9 @@ class _Register:
                 programmes[str(facts.get("program") or facts.get("name") or "")].append(record)
         rows: list[list[Any]] = []
         for program, records in programmes.items():
-            school, _sep, major = program.strip().partition(" ")
+            # "云南师范大学 教育硕士": 院校, then 专业 (any space, the ideographic one too).
+            school, *rest = re.split(r"\s+", program.strip(), maxsplit=1)
+            major = rest[0] if rest else ""
             counted = [self.verdict(r) for r in records]
             rows.append(
                 [
