@@ -260,7 +260,8 @@ class SchoolAssessment(ScopedModel):
     label = models.CharField(_("period"), max_length=40)
     score = models.FloatField(_("score"))
     rectification_score = models.FloatField(_("score after rectification"), null=True, blank=True)
-    passed = models.BooleanField(_("passed"))
+    # None where the round has no pass mark (平阳: a score, neither passed nor failed).
+    passed = models.BooleanField(_("passed"), null=True)
     explanation = models.CharField(_("explanation"), max_length=300, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from xuefen.catalog.models import Project
 from xuefen.org.models import Teacher
@@ -130,6 +131,28 @@ def teacher_inputs(sheet: Sheet) -> list[dict[str, Any]]:
     return [{"id": str(t.pk), "name": t.name, "records": by_teacher[t.pk]} for t in teachers]
 
 
+def _check_auto(sheet_file: Any, auto: Mapping[str, tuple[Any, str]]) -> None:
+    """What the platform filled in must suit the sheet (平阳: at least one subject group);
+    else a message saying what the platform holds and what the sheet asks for."""
+    problems = []
+    for name, (value, where) in auto.items():
+        spec = sheet_file.spec.inputs.get(name)
+        if spec is None or not isinstance(value, int | float) or isinstance(value, bool):
+            continue
+        lo, hi = getattr(spec, "min", None), getattr(spec, "max", None)
+        if (lo is not None and value < lo) or (hi is not None and value > hi):
+            bounds = f"{'' if lo is None else f'{lo:g}'}–{'' if hi is None else f'{hi:g}'}"
+            problems.append(
+                _(
+                    "%(item)s: the platform holds %(value)s (%(where)s); the sheet asks for "
+                    "%(bounds)s."
+                )
+                % {"item": spec.label, "value": f"{value:g}", "where": where, "bounds": bounds}
+            )
+    if problems:
+        raise ValidationError({"values": problems})
+
+
 def score(
     sheet: Sheet,
     column: str,
@@ -141,7 +164,9 @@ def score(
     """The engine's scoring of ``column`` with ``values`` entered; a :class:`ValidationError`
     naming the item where a value is missing or outside its bounds."""
     sheet_file = sheet_file or load_round_sheet(sheet.round)
-    inputs = {name: value for name, (value, _where) in auto_inputs(sheet, sheet_file).items()}
+    auto = auto_inputs(sheet, sheet_file)
+    _check_auto(sheet_file, auto)
+    inputs = {name: value for name, (value, _where) in auto.items()}
     inputs.update({k: v for k, v in values.items() if k not in inputs and v not in (None, "")})
     data: dict[str, Any] = {"inputs": inputs, "column": column}
     people = teachers if teachers is not None else teacher_inputs(sheet)

@@ -134,11 +134,9 @@ def round_create(*, actor: Any, node: OrgNode, **fields: Any) -> Round:
     checked = _check_round(fields)
     sheet_file = checked["sheet"]
     if fields.get("pass_above") is None:
+        # Neither the policy nor the sheet may set one (平阳 scores without a pass mark):
+        # the result is then a score, neither passed nor failed.
         fields["pass_above"] = _pass_mark(node, fields.get("start"), sheet_file)
-    if fields.get("pass_above") is None:
-        raise ValidationError(
-            {"pass_above": _("Neither the policy nor the sheet sets a pass mark: give one.")}
-        )
     if not fields.get("sheet_name"):
         fields["sheet_name"] = sheet_file.name
     with transaction.atomic():
@@ -547,10 +545,15 @@ def column_return(*, actor: Any, sheet: Sheet, column: str, reason: str) -> Shee
     return col
 
 
-def _gate_text(score: float, fixed: float | None, pass_above: float | None) -> tuple[bool, str]:
+def _gate_text(
+    score: float, fixed: float | None, pass_above: float | None
+) -> tuple[bool | None, str]:
+    """Passed or not, in the engine's words; None without a pass mark (a score only)."""
     from xuefen.policy import assessment_outcome
 
-    outcome = assessment_outcome(score, fixed, pass_above if pass_above is not None else 0.0)
+    if pass_above is None:
+        return None, f"本校考核 {score:g} 分"
+    outcome = assessment_outcome(score, fixed, pass_above)
     return bool(outcome["passed"]), str(outcome["text"])
 
 
@@ -687,6 +690,8 @@ def sheet_rectify(
         )
         if result is None:
             raise ValidationError({"column": _("The sheet has not been finalized yet.")})
+        if result.passed is None:
+            raise ValidationError({"column": _("This round has no pass mark: nothing to rectify.")})
         if result.passed and result.rectification_score is None:
             raise ValidationError({"column": _("The school passed: there is nothing to rectify.")})
         clean = _check_values(sheet_file, values)

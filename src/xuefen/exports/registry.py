@@ -85,6 +85,9 @@ class FormSpec:
     source: str = ""
     # Whether a draft over pending records makes sense (the roster has no figures).
     has_figures: bool = True
+    # Where the page offers it: the region's credit forms first (0), then xuefen's own
+    # tables (50), then the assessment forms (80).
+    order: int = 0
 
     def applies_to(self, policy_id: str) -> bool:
         """Whether the form belongs to the region whose policy is ``policy_id``."""
@@ -107,7 +110,7 @@ def forms() -> dict[str, FormSpec]:
     """Every form, by id, in the order they are offered."""
     from .forms import assessments, common, dali, puer, wencheng  # noqa: F401 - they register
 
-    return dict(_FORMS)
+    return dict(sorted(_FORMS.items(), key=lambda item: item[1].order))
 
 
 def get_form(form_id: str) -> FormSpec | None:

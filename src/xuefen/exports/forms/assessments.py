@@ -358,6 +358,7 @@ def _sheet_size(request: ExportRequest) -> int:
 register(
     FormSpec(
         id="assessment-sheet",
+        order=80,
         title="学校考核表",
         level=SCHOOL,
         build=build_sheet,
@@ -375,6 +376,7 @@ register(
 register(
     FormSpec(
         id="assessment-sheet-teacher",
+        order=80,
         title="教师考核表",
         level=TEACHER,
         build=build_sheet,
@@ -527,6 +529,7 @@ def _form6_size(request: ExportRequest) -> int:
 register(
     FormSpec(
         id="wencheng-6",
+        order=80,
         title="校本研修互比互学与考核情况表",
         level=REGION,
         build=build_form6,

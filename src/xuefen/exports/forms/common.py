@@ -234,6 +234,7 @@ def _teacher_rows(request: ExportRequest) -> Iterator[list]:
 register(
     FormSpec(
         id="county-table",
+        order=50,
         title="各校教师培训达标情况表",
         level=REGION,
         build=build_county_table,
@@ -299,6 +300,7 @@ def _roster_size(request: ExportRequest) -> int:
 register(
     FormSpec(
         id="roster",
+        order=50,
         title="教师名单",
         level=SCHOOL,
         build=build_roster,
