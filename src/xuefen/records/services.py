@@ -375,6 +375,7 @@ def records_create_bulk(
     """
     from xuefen.audit.services import audit_entry, audit_log_bulk
 
+    columns = [(name, Record._meta.get_field(name).attname) for name in RECORD_FIELDS]
     rights: dict[tuple[str, int], bool] = {}  # (action, teacher id): allowed
     writers: set[tuple[int, int | None]] = set()  # (teacher id, project id) judged
     projects: dict[int, Project] = {}
@@ -476,7 +477,9 @@ def records_create_bulk(
                     event=Event.RECORD_CREATE,
                     target=record,
                     node=record.teacher.school,
-                    new=snapshot(record, RECORD_FIELDS),
+                    # snapshot()'s values (no masked field among them): audit_entry makes
+                    # them JSON-safe as snapshot would, without its per-field lookups.
+                    new={name: getattr(record, attname) for name, attname in columns},
                     reason=reason,
                 )
                 for record in batch
