@@ -237,6 +237,28 @@ def test_the_board_reads_a_constant_number_of_queries(client, wencheng, round_, 
     assert len(page.context["rows"]) == 8
 
 
+def test_the_board_pages_through_the_schools(client, wencheng, round_, clock, monkeypatch):
+    import xuefen.assessments.county_views as county_views
+    from xuefen.assessments.models import Sheet
+    from xuefen.org.services import node_create
+
+    w = wencheng
+    for i in range(3):
+        school = node_create(
+            actor=w.root, parent=w.county_y, kind="school", name=f"宁洱{i}小", school_kind="primary"
+        )
+        Sheet.objects.create(round=round_, school=school)
+    monkeypatch.setattr(county_views, "BOARD_PAGE", 2)
+    url = reverse("assessments:round", args=[round_.pk])
+    pages = [_as(client, w.county_y_admin).get(url)] + [
+        client.get(f"{url}?page={n}") for n in (2, 3)
+    ]
+    assert [p.context["pages"] for p in pages] == [3, 3, 3]
+    seen = [row.school.pk for p in pages for row in p.context["rows"]]
+    assert len(seen) == len(set(seen)) == 5
+    assert client.get(f"{url}?page=x").context["page"] == 1
+
+
 # -- the sheet page ----------------------------------------------------------------------
 
 
