@@ -662,3 +662,33 @@ def test_register_without_full_numbers_hides_the_birth_date_too(puer_world):
     cells = [c for r in _sheets(out.getvalue())["一 个人基本信息"] for c in r if c is not None]
     assert mask_id_number(puer_world.teacher_a.id_number) in cells
     assert puer_world.teacher_a.id_number not in cells and "1985年03月" not in cells
+
+
+def test_declaration_pdf_in_parts_has_its_totals_in_the_last(puer_world, tmp_path, settings):
+    """A long 申报表 comes out as a zip of PDFs: the 合计 of every teacher, in the last part
+    only, each part with the form's header."""
+    from xuefen.org.models import Teacher
+
+    settings.XUEFEN_EXPORT_PDF_PART_ROWS = 50
+    Teacher.objects.bulk_create(
+        [
+            Teacher(
+                school=puer_world.school_a,
+                name=f"教师{i:02d}",
+                name_pinyin=f"jiao shi {i:02d}",
+                sex="female",
+                id_number=id_number(200 + i, female=True),
+                stage="primary",
+                subject="数学",
+            )
+            for i in range(58)
+        ]
+    )
+    content = _declaration(puer_world, fmt="pdf")
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        names = archive.namelist()
+        texts = [pdf_text(archive.read(name), tmp_path) for name in names]
+    assert len(names) == 2
+    for text in texts:
+        assert "身份证号码" in text and "集中培训" in text
+    assert "60人" not in texts[0] and "60人" in texts[1]

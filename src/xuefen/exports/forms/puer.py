@@ -173,10 +173,10 @@ class _Sums:
 class _StreamTotals(Sequence[Sequence[Any]]):
     """The 合计 row of a streamed body, as a table's ``totals``.
 
-    The Excel writer reads the totals after the body, so they are the sums its rows
-    gathered on the way. The PDF writer reads them before (the template's context is made
-    first): then the body is read once more, alone, to add it up. Either way the body is
-    never held in memory, and the totals are the sums of the very rows printed.
+    The writers read the totals after the body (Excel row by row, the PDF piece by piece),
+    so they are the sums its rows gathered on the way. A reader that asks for them before
+    the body is done gets them from a second reading of the body, alone, in chunks. Either
+    way the body is never held in memory, and the totals are the sums of the rows printed.
     """
 
     def __init__(
