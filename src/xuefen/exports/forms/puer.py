@@ -415,8 +415,8 @@ register(
 
 
 def _engine_records(teacher_id: int, draft: bool) -> dict[int, dict[str, Any]]:
-    """The engine's word on each of the teacher's records beyond hours and credits: the
-    mode and module it was counted under, whether it is in the totals, practical hours."""
+    """The engine's word on each of the teacher's records beyond :class:`data.Verdict`:
+    its date, whether it is in the totals (新教师上岗培训 is not) and its practical hours."""
     column = "pending" if draft else "result"
     out: dict[int, dict[str, Any]] = {}
     for result in TeacherResult.objects.filter(teacher_id=teacher_id).values_list(
@@ -809,7 +809,7 @@ class _Register:
                 if not verdict.counted:
                     continue
                 facts = _facts(record)
-                mode = (self.engine.get(record.pk) or {}).get("mode") or facts.get("mode", "")
+                mode = verdict.mode or facts.get("mode", "")
                 hours += verdict.hours
                 credits += verdict.credits
                 rows.append(
