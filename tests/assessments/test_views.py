@@ -615,3 +615,30 @@ def test_the_school_home_reads_a_bounded_number_of_queries(client, wencheng, rou
         page = client.get(url)
     assert len(page.context["rows"]) == 2
     assert len(two.captured_queries) == len(one.captured_queries) <= 10
+
+
+def test_a_score_without_a_pass_mark_is_neither_passed_nor_failed(client, wencheng, round_, clock):
+    from xuefen.assessments.models import SchoolAssessment
+
+    w = wencheng
+    SchoolAssessment.objects.create(
+        school=w.school_c,
+        round=round_,
+        period_type="semester",
+        start=round_.start,
+        end=round_.end,
+        label=round_.label,
+        score=88,
+        passed=None,
+        explanation="本校考核 88 分",
+    )
+    clock.set(dt.date(2019, 1, 16))
+    page = _as(client, w.county_y_admin).get(reverse("assessments:round", args=[round_.pk]))
+    text = page.content.decode()
+    row = text[text.index(f'data-school="{w.school_c.pk}"') :].split("</tr>")[0]
+    assert "本校考核 88 分" in row and "通过" not in row
+    # nothing to rectify: the rectification column offers no form
+    page = client.get(reverse("assessments:sheet", args=[_sheet(round_, w.school_c).pk]))
+    assert not [p for p in page.context["panels"] if p.get("form")]
+    page = _as(client, w.school_admin_c).get(reverse("assessments:school_home"))
+    assert page.context["rows"][0]["next"] == "本校考核 88 分"

@@ -138,8 +138,10 @@ def _page(
             and (col is None or col.status in EDITABLE)
         )
         if column_id == RECTIFICATION and open_today:
-            open_today = result is not None and not (
-                result.passed and result.rectification_score is None
+            open_today = (
+                result is not None
+                and result.passed is not None
+                and not (result.passed and result.rectification_score is None)
             )
         form = None
         if open_today:

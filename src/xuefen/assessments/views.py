@@ -29,7 +29,7 @@ def next_step(sheet: Any, columns: dict[str, SheetColumn], result: Any, day: dt.
     if rnd.status != RoundStatus.OPEN:
         return _("The round is closed.")
     if result is not None:
-        if result.passed or result.rectification_score is not None:
+        if result.passed is not False or result.rectification_score is not None:
             return result.explanation
         if rnd.rectify_to is not None and day <= rnd.rectify_to:
             return _("Rectify, then the county scores again from %(day)s.") % {
