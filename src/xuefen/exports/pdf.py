@@ -16,11 +16,11 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import chain, islice
+from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from .layout import DRAFT_MARK, Blank, Document, Table, header_grid
@@ -76,31 +76,51 @@ def _table_context(table: Table) -> dict[str, Any]:
 
 
 def css_string(text: str) -> str:
-    """``text`` as the inside of a CSS string in a ``<style>`` element: backslashes, quotes,
-    line breaks and ``<`` (no ``</style>``) as CSS escapes. Marked safe: HTML escaping does
-    not apply inside ``<style>``."""
+    """``text`` as the inside of a CSS string: backslashes, quotes, line breaks, ``<``,
+    ``>`` and ``&`` as CSS escapes."""
     out = []
     for ch in text:
         if ch in '\\"<>&' or ord(ch) < 32:
             out.append(f"\\{ord(ch):x} ")
         else:
             out.append(ch)
-    return mark_safe("".join(out))
+    return "".join(out)
+
+
+STYLESHEET = Path(__file__).with_name("pdf.css")
+
+
+def page_css(document: Document) -> str:
+    """The rules made per document: the page (size, orientation, the draft mark, the
+    footer with 第 x 页 共 y 页) and each table's column widths (``#t1 col.c2``)."""
+    orientation = "landscape" if document.landscape else "portrait"
+    rules = [
+        "@page {",
+        f"  size: A4 {orientation};",
+        "  margin: 16mm 12mm 18mm 12mm;",
+        f'  @top-center {{ content: "{css_string(DRAFT_MARK if document.draft else "")}";'
+        " color: #b91c1c; font-size: 10pt; font-weight: bold; }",
+        f'  @bottom-left {{ content: "{css_string(document.footer)}"; font-size: 8pt;'
+        " color: #444; }",
+        '  @bottom-center { content: "第 " counter(page) " 页 共 " counter(pages) " 页";'
+        " font-size: 9pt; }",
+        f'  @bottom-right {{ content: "{css_string(document.made)}"; font-size: 8pt;'
+        " color: #444; }",
+        "}",
+    ]
+    for n, table in enumerate(document.tables, 1):
+        total = sum(c.width for c in table.columns) or 1
+        for m, column in enumerate(table.columns, 1):
+            rules.append(f"#t{n} col.c{m} {{ width: {column.width * 100 / total:.2f}%; }}")
+    return "\n".join(rules)
 
 
 def render_html(document: Document) -> str:
-    """The document as the HTML page the PDF is printed from."""
+    """The document as the HTML page the PDF is printed from (its styles are
+    :data:`STYLESHEET` and :func:`page_css`: the template holds none, as every template)."""
     return render_to_string(
         "exports/document.html",
-        {
-            "document": document,
-            "tables": [_table_context(t) for t in document.tables],
-            "css": {
-                "draft": css_string(DRAFT_MARK if document.draft else ""),
-                "footer": css_string(document.footer),
-                "made": css_string(document.made),
-            },
-        },
+        {"document": document, "tables": [_table_context(t) for t in document.tables]},
     )
 
 
@@ -166,7 +186,14 @@ def _render(document: Document, out: IO[bytes] | str) -> int:
         raise PdfUnavailable(
             _("PDF output is not available on this server: %(reason)s") % {"reason": str(exc)[:200]}
         ) from None
-    rendered = HTML(string=render_html(document), url_fetcher=_refuse).render()
+    from weasyprint import CSS
+
+    rendered = HTML(string=render_html(document), url_fetcher=_refuse).render(
+        stylesheets=[
+            CSS(filename=str(STYLESHEET), url_fetcher=_refuse),
+            CSS(string=page_css(document), url_fetcher=_refuse),
+        ]
+    )
     rendered.write_pdf(out)
     return len(rendered.pages)
 
