@@ -71,3 +71,33 @@ def test_every_entry_names_actor_target_and_node(people):
     for entry in entries:
         assert entry.actor is not None and entry.target_id and entry.node_id
         assert entry.target_type.app_label in {"org", "catalog", "records"}
+
+
+def test_bulk_entries_reach_the_committed_event_once_each(
+    people, django_capture_on_commit_callbacks
+):
+    """audit_log_bulk keeps only the ids until the commit, then sends each entry."""
+    from xuefen.audit.choices import Event
+    from xuefen.audit.models import AuditEntry
+    from xuefen.audit.services import audit_entry, audit_log_bulk
+    from xuefen.audit.signals import business_event
+
+    seen: list[int] = []
+
+    def receiver(sender, entry, **kwargs):
+        seen.append(entry.pk)
+
+    business_event.connect(receiver, sender=AuditEntry)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            saved = audit_log_bulk(
+                [
+                    audit_entry(
+                        actor=people.root, event=Event.TEACHER_UPDATE, target=t, new={"n": i}
+                    )
+                    for i, t in enumerate([people.teacher_a, people.teacher_b] * 3)
+                ]
+            )
+    finally:
+        business_event.disconnect(receiver, sender=AuditEntry)
+    assert sorted(seen) == sorted(e.pk for e in saved) and len(seen) == 6

@@ -111,12 +111,19 @@ def audit_log_bulk(entries: list[AuditEntry]) -> list[AuditEntry]:
     once the transaction commits."""
     saved = AuditEntry.objects.bulk_create(entries, batch_size=500)
     business_change.send(sender=AuditEntry, entries=saved, targets=[None] * len(saved))
+    if business_event.has_listeners(AuditEntry):
+        # Only the ids wait for the commit (an import of 100,000 records would otherwise
+        # keep every entry in memory until then); the entries are read back in batches.
+        ids = [entry.pk for entry in saved]
 
-    def send() -> None:
-        for entry in saved:
-            business_event.send(sender=AuditEntry, entry=entry)
+        def send() -> None:
+            for start in range(0, len(ids), 1000):
+                for entry in AuditEntry.objects.filter(pk__in=ids[start : start + 1000]).order_by(
+                    "pk"
+                ):
+                    business_event.send(sender=AuditEntry, entry=entry)
 
-    transaction.on_commit(send)
+        transaction.on_commit(send)
     return saved
 
 
