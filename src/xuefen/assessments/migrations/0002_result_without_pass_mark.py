@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assessments', '0001_initial'),
+        ("assessments", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='schoolassessment',
-            name='passed',
-            field=models.BooleanField(null=True, verbose_name='passed'),
+            model_name="schoolassessment",
+            name="passed",
+            field=models.BooleanField(null=True, verbose_name="passed"),
         ),
     ]

@@ -4,15 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('jobs', '0003_close_activity_kind'),
+        ("jobs", "0003_close_activity_kind"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='job',
-            name='kind',
-            field=models.CharField(choices=[('recompute', "Recompute a region's results"), ('certify', "Certify a school's period"), ('close_activity', 'Close an activity and generate its records'), ('import_teachers', 'Import a teacher roster'), ('import_records', 'Import records'), ('export', 'Export a form')], max_length=30, verbose_name='kind'),
+            model_name="job",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("recompute", "Recompute a region's results"),
+                    ("certify", "Certify a school's period"),
+                    ("close_activity", "Close an activity and generate its records"),
+                    ("import_teachers", "Import a teacher roster"),
+                    ("import_records", "Import records"),
+                    ("export", "Export a form"),
+                ],
+                max_length=30,
+                verbose_name="kind",
+            ),
         ),
     ]
