@@ -453,11 +453,23 @@ class SemesterBoard:
         }
 
 
+# Who reads a board to derive figures from it (an assessment sheet's inputs): the school's
+# facts whoever looks at the sheet — the self, peer and district columns read the same
+# board — so not through a person's scope. Pages pass the person.
+PLATFORM = object()
+
+
+def _visible(model: Any, fetched_by: Any) -> Any:
+    if fetched_by is PLATFORM:
+        return model.objects.all()
+    return restrict(model, fetched_by, "view")
+
+
 def board_plan(*, fetched_by: Any, school: OrgNode, period: WorkPeriod) -> BoardPlan | None:
     """The school's plan covering ``period`` (the latest starting one), if the user may see
     it."""
     plan = (
-        restrict(Plan, fetched_by, "view")
+        _visible(Plan, fetched_by)
         .filter(school=school, start__lte=period.end, end__gte=period.start)
         .order_by("-start", "-pk")
         .first()
@@ -477,7 +489,8 @@ def board_plan(*, fetched_by: Any, school: OrgNode, period: WorkPeriod) -> Board
 
 
 def semester_board(*, fetched_by: Any, school: OrgNode, period: WorkPeriod) -> SemesterBoard:
-    """The school's semester board for ``period``: activities that start within it, by
+    """The school's semester board for ``period`` as ``fetched_by`` may see it (a person,
+    or :data:`PLATFORM` for derived figures): activities that start within it, by
     subject group. The same six queries however many groups, activities and participants
     (counts are aggregated in the database). An activity of a lesson group counts for the
     subject group above it; an activity of several groups counts for each of them, and once
@@ -486,7 +499,7 @@ def semester_board(*, fetched_by: Any, school: OrgNode, period: WorkPeriod) -> S
     required = required_group_activities(school, period)
     plan = board_plan(fetched_by=fetched_by, school=school, period=period)
     nodes = list(
-        restrict(OrgNode, fetched_by, "view")
+        _visible(OrgNode, fetched_by)
         .filter(path__startswith=school.path, kind__in=GROUP_KINDS)
         .order_by("path")
         .values("pk", "path", "name")
@@ -503,7 +516,7 @@ def semester_board(*, fetched_by: Any, school: OrgNode, period: WorkPeriod) -> S
     names = {node["pk"]: node["name"] for node in nodes}
 
     since, until = _day_bounds(period.start, period.end)
-    in_period = restrict(Activity, fetched_by, "view").filter(
+    in_period = _visible(Activity, fetched_by).filter(
         school=school, starts_at__gte=since, starts_at__lt=until
     )
     ids = in_period.values("pk")

@@ -28,33 +28,21 @@ leaders' participation, the sharing of training experience, the judgement items.
 
 The board is the school's facts, the same for every column and whoever looks (the self,
 peer and district columns read the same figures), so it is read as the platform, not
-through the viewer's scope; it is read once per :class:`~.models.Sheet` instance (one
-scoring reads three inputs of it).
+through the viewer's scope (:data:`xuefen.activities.selectors.PLATFORM`); it is read once
+per :class:`~.models.Sheet` instance (one scoring reads three inputs of it).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from xuefen.credits.procedure import WorkPeriod
+from xuefen.policy import span_years
 
 from .models import Sheet
 from .scoring import register_auto_input
 
 _CACHE = "_auto_board"
-# A period shorter than this is half a year (a semester, about six months); a year is not.
-HALF_YEAR_DAYS = dt.timedelta(days=240)
-
-
-class _Platform:
-    """The reader of facts that are the school's whoever asks (see the module docstring):
-    every row, as :meth:`ScopedQuerySet.restrict` gives a superuser."""
-
-    is_authenticated = True
-    is_active = True
-    is_superuser = True
-    pk = None
 
 
 def round_period(sheet: Sheet) -> WorkPeriod:
@@ -66,11 +54,9 @@ def board_of(sheet: Sheet) -> Any:
     """The school's semester board over the round's period (read once per instance)."""
     board = getattr(sheet, _CACHE, None)
     if board is None:
-        from xuefen.activities.selectors import semester_board
+        from xuefen.activities.selectors import PLATFORM, semester_board
 
-        board = semester_board(
-            fetched_by=_Platform(), school=sheet.school, period=round_period(sheet)
-        )
+        board = semester_board(fetched_by=PLATFORM, school=sheet.school, period=round_period(sheet))
         setattr(sheet, _CACHE, board)
     return board
 
@@ -126,7 +112,9 @@ def incomplete_activities(sheet: Sheet) -> tuple[int, str]:
 def half_year(sheet: Sheet) -> tuple[bool, str]:
     rnd = sheet.round
     days = (rnd.end - rnd.start).days + 1
-    if rnd.end - rnd.start < HALF_YEAR_DAYS:
+    # The engine's own measure of the span (rounded to the nearest half year), so the input
+    # always agrees with the 年均 the engine divides by.
+    if span_years(rnd.start, rnd.end) == 0.5:
         return (
             True,
             f"考核期间 {_span(sheet)}（{days} 天）为一个学期：半年考评（年均 = 期内 ÷ 0.5 年）",
