@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run every check and test: lint, format check, the engine and CLI tests, the Django and
-# browser tests on SQLite, then the Django tests (marker db_backend) again on PostgreSQL.
+# browser tests on SQLite, and the Django tests (marker db_backend) again on PostgreSQL —
+# the two stages side by side (XUEFEN_TEST_SERIAL=1: one after the other).
 #
 # PostgreSQL: XUEFEN_TEST_PG_URL (default postgres://postgres@127.0.0.1:5432/xuefen_test;
 # pytest-django creates and drops test_<name>). If no server answers there, a throwaway
@@ -13,9 +14,9 @@ bash scripts/ensure-test-tools.sh  # Debian: chromium, CJK fonts, Pango, pdftote
 .venv/bin/ruff check src tests benchmarks
 .venv/bin/ruff format --check src tests benchmarks
 .venv/bin/python manage.py makemigrations --check --dry-run >/dev/null
-.venv/bin/python -m pytest -q "$@"
 
 if [ "${XUEFEN_SKIP_PG:-0}" = "1" ]; then
+  .venv/bin/python -m pytest -q "$@"
   echo "PostgreSQL stage skipped (XUEFEN_SKIP_PG=1)"
   exit 0
 fi
@@ -70,5 +71,32 @@ if ! pg_answers "$pg_url"; then
   echo "PostgreSQL: throwaway cluster on port $pg_port"
 fi
 
-echo "Django tests on PostgreSQL ($pg_url)"
-DATABASE_URL="$pg_url" .venv/bin/python -m pytest -q -m db_backend --create-db -p no:cacheprovider "$@"
+# The two stages run side by side (each pytest uses one core; XUEFEN_TEST_SERIAL=1 runs them
+# one after the other), each into its own log, printed when both are done.
+logs=$(mktemp -d /tmp/xuefen-test-logs.XXXXXX)
+sqlite_stage() { .venv/bin/python -m pytest -q "$@"; }
+pg_stage() {
+  DATABASE_URL="$pg_url" .venv/bin/python -m pytest -q -m db_backend --create-db -p no:cacheprovider "$@"
+}
+sqlite_rc=0
+pg_rc=0
+if [ "${XUEFEN_TEST_SERIAL:-0}" = "1" ]; then
+  sqlite_stage "$@" >"$logs/sqlite.log" 2>&1 || sqlite_rc=$?
+  pg_stage "$@" >"$logs/pg.log" 2>&1 || pg_rc=$?
+else
+  sqlite_stage "$@" >"$logs/sqlite.log" 2>&1 &
+  sqlite_pid=$!
+  pg_stage "$@" >"$logs/pg.log" 2>&1 &
+  pg_pid=$!
+  wait "$sqlite_pid" || sqlite_rc=$?
+  wait "$pg_pid" || pg_rc=$?
+fi
+echo "== Engine, CLI, Django and browser tests on SQLite"
+cat "$logs/sqlite.log"
+echo "== Django tests on PostgreSQL ($pg_url)"
+cat "$logs/pg.log"
+rm -rf "$logs"
+if [ "$sqlite_rc" != "0" ] || [ "$pg_rc" != "0" ]; then
+  echo "FAILED: SQLite stage exit $sqlite_rc, PostgreSQL stage exit $pg_rc" >&2
+  exit 1
+fi
