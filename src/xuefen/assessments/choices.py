@@ -47,3 +47,12 @@ class Subject(models.TextChoices):
 # teacher sheet — 平阳 校评); the reviewer's column is the sheet file's ``default_column``.
 SELF_COLUMN = "self"
 PEER_COLUMN = "peer"
+
+
+class HonorTitle(models.TextChoices):
+    """A school's honours that sheets score (平阳 附加分: 县/市校本研训示范校)."""
+
+    DEMONSTRATION_SCHOOL = (
+        "demonstration_school",
+        _("Demonstration school of school-based training"),
+    )

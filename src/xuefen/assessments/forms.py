@@ -271,3 +271,23 @@ def column_form(entries: dict[str, Any], *, data: Any = None, initial: Any = Non
         label=_("Remarks"), required=False, max_length=2000, widget=forms.Textarea({"rows": 3})
     )
     return form
+
+
+class HonorForm(forms.Form):
+    """A school's honour: the school (of the region), the honour, its level and date."""
+
+    school = forms.TypedChoiceField(label=_("School"), coerce=int)
+    title = forms.ChoiceField(label=_("Honour"))
+    level = forms.ChoiceField(label=_("Level"))
+    date = _Date(label=_("Awarded on"))
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, schools: Iterable[Any] = (), **kwargs: Any) -> None:
+        from xuefen.catalog.choices import Level
+
+        from .choices import HonorTitle
+
+        super().__init__(*args, **kwargs)
+        self.fields["school"].choices = [(s.pk, s.name) for s in schools]
+        self.fields["title"].choices = HonorTitle.choices
+        self.fields["level"].choices = [c for c in Level.choices if c[0] != Level.SCHOOL]

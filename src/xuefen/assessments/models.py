@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from xuefen.org.scoping import Grant, ScopedModel, ScopedQuerySet, under
 
-from .choices import ColumnStatus, Combine, RoundStatus, Subject
+from .choices import ColumnStatus, Combine, HonorTitle, RoundStatus, Subject
 
 
 class Round(ScopedModel):
@@ -295,3 +295,55 @@ class SchoolAssessment(ScopedModel):
         if self.rectification_score is not None:
             out["rectification_score"] = self.rectification_score
         return out
+
+
+class SchoolHonor(ScopedModel):
+    """An honour the school holds, awarded on ``date`` at ``level`` (平阳: 县/市校本研训示范校).
+
+    A fact of the school the county records; the sheets that score honours read it as the
+    school's records (``{"kind": "honor", "title", "level", "date"}``), so every column
+    scores the same honour.
+    """
+
+    school = models.ForeignKey(
+        "org.OrgNode", on_delete=models.CASCADE, related_name="+", verbose_name=_("school")
+    )
+    title = models.CharField(_("honour"), max_length=40, choices=HonorTitle.choices)
+    level = models.CharField(_("level"), max_length=20)
+    date = models.DateField(_("awarded on"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    scope_path = "school__path"
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("school honour")
+        verbose_name_plural = _("school honours")
+        ordering = ["-date", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "title", "level", "date"], name="assessments_one_honor"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school} · {self.get_title_display()} · {self.date:%Y-%m-%d}"
+
+    def engine_record(self) -> dict[str, Any]:
+        return {
+            "id": f"honor-{self.pk}",
+            "kind": "honor",
+            "title": self.title,
+            "level": self.level,
+            "date": self.date.isoformat(),
+        }

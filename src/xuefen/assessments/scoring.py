@@ -131,6 +131,20 @@ def teacher_inputs(sheet: Sheet) -> list[dict[str, Any]]:
     return [{"id": str(t.pk), "name": t.name, "records": by_teacher[t.pk]} for t in teachers]
 
 
+def school_records(sheet: Sheet) -> list[dict[str, Any]]:
+    """The school's own records as sheets read them: its honours awarded up to the end of
+    the round's period (earlier ones of the same year too: a sheet takes the year's highest
+    and nets out what an earlier semester's sheet already scored)."""
+    from .models import SchoolHonor
+
+    return [
+        honor.engine_record()
+        for honor in SchoolHonor.objects.filter(
+            school_id=sheet.school_id, date__lte=sheet.round.end
+        ).order_by("date", "pk")
+    ]
+
+
 def _check_auto(sheet_file: Any, auto: Mapping[str, tuple[Any, str]]) -> None:
     """What the platform filled in must suit the sheet (平阳: at least one subject group);
     else a message saying what the platform holds and what the sheet asks for."""
@@ -174,7 +188,7 @@ def score(
         data["teacher"] = people[0]
     else:
         data["teachers"] = people
-        data["school"] = {"id": str(sheet.school_id), "records": []}
+        data["school"] = {"id": str(sheet.school_id), "records": school_records(sheet)}
     rnd = sheet.round
     try:
         return sheet_file.score(data, period=(rnd.start, rnd.end))

@@ -34,7 +34,7 @@ from xuefen.policy import XuefenError
 from . import scoring
 from .access import RECTIFICATION, in_window, may_fill, may_review, reviewer_column
 from .choices import PEER_COLUMN, SELF_COLUMN, ColumnStatus, Combine, RoundStatus, Subject
-from .models import PeerAssignment, Round, SchoolAssessment, Sheet, SheetColumn
+from .models import PeerAssignment, Round, SchoolAssessment, SchoolHonor, Sheet, SheetColumn
 from .workflow import COLUMN_MACHINE, EDITABLE
 
 SCHOOL_STAFF = (Role.SCHOOL_ADMIN, Role.PRINCIPAL)
@@ -732,3 +732,67 @@ def sheet_rectify(
             url=reverse("assessments:sheet", args=[sheet.pk]),
         )
     return result
+
+
+# -- school honours ----------------------------------------------------------------------
+
+
+def honor_add(
+    *, actor: Any, school: OrgNode, title: str, level: str, date: dt.date, note: str = ""
+) -> SchoolHonor:
+    """Record a school's honour (平阳 附加分: 县/市校本研训示范校): the region's administrators."""
+    from xuefen.catalog.choices import Level
+
+    from .choices import HonorTitle
+
+    require(actor, "manage", school)
+    errors: dict[str, list[str]] = {}
+    if school.kind != NodeKind.SCHOOL:
+        errors.setdefault("school", []).append(_("Choose a school."))
+    if title not in HonorTitle.values:
+        errors.setdefault("title", []).append(_("Unknown honour."))
+    if level not in Level.values or level == Level.SCHOOL:
+        errors.setdefault("level", []).append(_("Choose county level or higher."))
+    if date is None or date > _today():
+        errors.setdefault("date", []).append(_("Give the day it was awarded (not in the future)."))
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                honor = SchoolHonor.objects.create(
+                    school=school,
+                    title=title,
+                    level=level,
+                    date=date,
+                    note=(note or "").strip()[:200],
+                    created_by=actor,
+                )
+        except IntegrityError:
+            raise ValidationError({"date": _("This honour is already recorded.")}) from None
+        audit_log(
+            actor=actor,
+            event=Event.HONOR_ADD,
+            target=honor,
+            node=school,
+            new={"title": title, "level": level, "date": date.isoformat(), "note": honor.note},
+        )
+    return honor
+
+
+def honor_remove(*, actor: Any, honor: SchoolHonor, reason: str) -> None:
+    """Remove a school's honour recorded by mistake, with a reason."""
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Give a reason.")})
+    with transaction.atomic():
+        honor = SchoolHonor.objects.select_for_update().select_related("school").get(pk=honor.pk)
+        require(actor, "manage", honor.school)
+        audit_log(
+            actor=actor,
+            event=Event.HONOR_REMOVE,
+            target=honor,
+            node=honor.school,
+            old={"title": honor.title, "level": honor.level, "date": honor.date.isoformat()},
+            reason=reason.strip()[:500],
+        )
+        honor.delete()

@@ -97,5 +97,7 @@ class Event(models.TextChoices):
     SHEET_SUBMIT = "sheet.submit", _("Assessment sheet submitted")
     SHEET_RETURN = "sheet.return", _("Assessment sheet returned")
     SHEET_FINALIZE = "sheet.finalize", _("Teacher assessment sheet finalized")
+    HONOR_ADD = "honor.add", _("School honour recorded")
+    HONOR_REMOVE = "honor.remove", _("School honour removed")
     ASSESSMENT_FINALIZE = "assessment.finalize", _("School assessment finalized")
     ASSESSMENT_RECTIFY = "assessment.rectify", _("School assessment after rectification")
