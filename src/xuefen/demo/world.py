@@ -337,6 +337,7 @@ def demo_logins() -> list[DemoLogin]:
         ("county2_admin", Role.COUNTY_ADMIN, ""),
         ("school01_admin", Role.SCHOOL_ADMIN, ""),
         ("school01_principal", Role.PRINCIPAL, ""),
+        ("school02_admin", Role.SCHOOL_ADMIN, _("evaluates school01 as a peer (互比互学)")),
         ("peer_assessor", Role.PEER_ASSESSOR, ""),
         ("institution", Role.INSTITUTION, ""),
         ("t0001", Role.TEACHER, _("meets this year's requirements")),
@@ -475,6 +476,7 @@ class WorldBuilder:
         self.build_records()
         self.built.schools = school_no
         self.build_school_training(counties)
+        self.build_assessment(counties)
         return self.built
 
     def school_plan(self) -> dict[str, int]:
@@ -1039,6 +1041,49 @@ class WorldBuilder:
                     actor=county_user, plan=plan, reason="计划目标明确，安排可行，同意实施。"
                 )
                 self.school_activities(school, admin, groups, plan, semester)
+
+    def build_assessment(self, counties: list) -> None:
+        """The first county's school assessment of last year, open today, on the bundled
+        example sheet (普洱's documents have no sheet of their own): school02 evaluates
+        school01 as a peer (互比互学), and school01 has begun its self-evaluation."""
+        from xuefen.assessments.models import Sheet
+        from xuefen.assessments.scoring import load_round_sheet
+        from xuefen.assessments.services import column_save, peer_assign, round_create, round_open
+
+        county, _code, county_user, _areas = counties[0]
+        mine = [(s, a) for _n, s, a, cu, _g in self.schools if cu == county_user]
+        if len(mine) < 2:
+            return
+        today = timezone.localdate()
+        year = today.year - 1
+        days = dt.timedelta
+        rnd = round_create(
+            actor=county_user,
+            node=county,
+            title=f"{year}年度学校校本研修考核（示例评分表）",
+            sheet_id="wencheng-school-example",
+            period_type="year",
+            start=dt.date(year, 1, 1),
+            end=dt.date(year, 12, 31),
+            label=str(year),
+            self_from=today - days(3),
+            self_to=today + days(7),
+            peer_from=today,
+            peer_to=today + days(14),
+            onsite_from=today,
+            onsite_to=today + days(21),
+            rectify_from=today + days(22),
+            rectify_to=today + days(30),
+        )
+        (first, first_admin), (second, _second_admin) = mine[0], mine[1]
+        peer_assign(actor=county_user, rnd=rnd, assessor=second, school=first)
+        round_open(actor=county_user, rnd=rnd)
+        sheet = Sheet.objects.get(round=rnd, school=first, teacher__isnull=True)
+        items = load_round_sheet(rnd).judgements.items()
+        values = {
+            name: float(item.max) - (2 if i % 3 == 0 else 0) for i, (name, item) in enumerate(items)
+        }
+        column_save(actor=first_admin, sheet=sheet, column="self", values=values)
 
     def plan_items(self, semester: Any, groups: list[OrgNode]) -> list[dict[str, Any]]:
         """A monthly plan: each group's themed activities over the semester's months."""
