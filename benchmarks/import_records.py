@@ -183,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     written = measure(
         "write (records_commit)",
         args.rows,
-        lambda: records_commit(people.root, plan, file_name=name),
+        lambda: records_commit(people.root, plan, file_name=name, stream=io.BytesIO(data)),
         traced=traced,
     )
     seconds = time.perf_counter() - t0
@@ -195,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         lambda: records_plan(people.root, name, io.BytesIO(data)),
         traced=traced,
     )
-    print(f"re-import: {len(again.to_create)} to add, {len(again.unchanged):,} unchanged")
+    print(f"re-import: {again.create_count} to add, {again.unchanged_count:,} unchanged")
     return 0
 
 

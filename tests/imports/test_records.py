@@ -35,19 +35,25 @@ def plan_of(actor: Any, *rows: str) -> Any:
     return records_plan(actor, "records.csv", io.BytesIO(csv_bytes(*rows)))
 
 
+def commit(actor: Any, plan: Any, *rows: str) -> int:
+    """Write the plan of the file of ``rows`` (the commit reads the file again)."""
+    return records_commit(actor, plan, file_name="records.csv", stream=io.BytesIO(csv_bytes(*rows)))
+
+
 def test_good_rows_are_planned_and_written_once(people: Any) -> None:
     plan = plan_of(people.school_admin_a, *GOOD)
     assert plan.ok, [str(p) for p in plan.problems]
-    assert len(plan.to_create) == 2
-    assert records_commit(people.school_admin_a, plan, file_name="records.csv") == 2
+    assert plan.create_count == 2 and plan.row_count == 2
+    assert commit(people.school_admin_a, plan, *GOOD) == 2
     first = Record.objects.get(teacher=people.teacher_a)
     assert first.origin_key == "import:PX-1"
     assert first.source == "imported" and first.status == "submitted"
     assert first.fields["mode"] == "online" and first.fields["self_selected"] is True
     assert Record.objects.get(teacher=people.teacher_a2).status == "draft"
     again = plan_of(people.school_admin_a, *GOOD)
-    assert again.ok and not again.to_create and len(again.unchanged) == 2
-    assert records_commit(people.school_admin_a, again, file_name="records.csv") == 0
+    assert again.ok and again.create_count == 0 and again.unchanged_count == 2
+    assert [p.exists for p in again.preview] == [True, True]
+    assert commit(people.school_admin_a, again, *GOOD) == 0
     assert Record.objects.count() == 2
 
 
@@ -77,7 +83,7 @@ def test_every_bad_row_is_caught_and_nothing_written(people: Any, row: str, colu
         str(p) for p in plan.problems
     ]
     with pytest.raises(ValueError):
-        records_commit(people.school_admin_a, plan, file_name="records.csv")
+        commit(people.school_admin_a, plan, GOOD[1], row)
     assert not Record.objects.exists()
 
 
@@ -108,7 +114,7 @@ def test_certified_only_for_certifiers(people: Any) -> None:
     assert not plan_of(people.school_admin_a, row).ok
     plan = plan_of(people.county_admin, row)
     assert plan.ok, [str(p) for p in plan.problems]
-    records_commit(people.county_admin, plan, file_name="r.csv")
+    commit(people.county_admin, plan, row)
     assert Record.objects.get().status == "certified"
 
 
@@ -203,7 +209,13 @@ def test_commit_writes_in_batches_with_audit_entries_and_reports_progress(
     plan = plan_of(people.school_admin_a, *rows)
     assert plan.ok, [str(p) for p in plan.problems]
     done: list[int] = []
-    assert records_commit(people.school_admin_a, plan, file_name="r.csv", progress=done.append) == 5
+    stream = io.BytesIO(csv_bytes(*rows))
+    assert (
+        records_commit(
+            people.school_admin_a, plan, file_name="r.csv", stream=stream, progress=done.append
+        )
+        == 5
+    )
     assert done == [2, 4, 5]
     entries = AuditEntry.objects.filter(event="record.create", reason="导入：r.csv")
     assert entries.count() == 5 and {e.actor_id for e in entries} == {people.school_admin_a.pk}
@@ -213,14 +225,14 @@ def test_commit_writes_in_batches_with_audit_entries_and_reports_progress(
     }
 
 
-def test_a_record_entered_since_the_check_stops_the_commit(people: Any) -> None:
-    from django.core.exceptions import ValidationError
-
+def test_a_record_entered_since_the_check_is_left_as_it_is(people: Any) -> None:
+    """The commit reads the file again: a row whose record was entered since the check
+    (same teacher and origin key) is unchanged, as on a re-import; the others are written."""
     from tests.conftest import training
     from xuefen.records.services import record_create
 
     plan = plan_of(people.school_admin_a, *GOOD)
-    assert plan.ok
+    assert plan.ok and plan.create_count == 2
     record_create(
         actor=people.school_admin_a,
         teacher=people.teacher_a,
@@ -230,9 +242,23 @@ def test_a_record_entered_since_the_check_stops_the_commit(people: Any) -> None:
         level="province",
         origin_key="import:PX-1",
     )
-    with pytest.raises(ValidationError):
-        records_commit(people.school_admin_a, plan, file_name="records.csv")
-    assert Record.objects.count() == 1
+    assert commit(people.school_admin_a, plan, *GOOD) == 1
+    assert Record.objects.count() == 2
+
+
+def test_a_file_that_no_longer_passes_writes_nothing(people: Any) -> None:
+    """Between the check and the commit a teacher left the user's reach: the commit refuses
+    with the row's problem and writes nothing."""
+    from django.core.exceptions import ValidationError
+
+    from xuefen.org.services import teacher_update
+
+    plan = plan_of(people.school_admin_a, *GOOD)
+    assert plan.ok
+    teacher_update(actor=people.root, teacher=people.teacher_a2, school=people.school_b)
+    with pytest.raises(ValidationError, match="第3行"):
+        commit(people.school_admin_a, plan, *GOOD)
+    assert not Record.objects.exists()
 
 
 def test_a_file_is_checked_chunk_by_chunk_with_progress(people: Any, monkeypatch: Any) -> None:

@@ -90,21 +90,26 @@ def run_import_records(job: Job, progress: Progress) -> str:
     try:
         with path.open("rb") as stream:
             plan = records_plan(actor, name, stream, progress=progress)
-        if plan.problems:
-            raise _refused(plan.problems, masked=plan.headers.get("id_number", ""))
-        total = len(plan.to_create)
-        progress(0, total)
-        try:
-            written = records_commit(
-                actor, plan, file_name=name, progress=lambda done: progress(done, total)
-            )
-        except ValidationError as exc:
-            raise _refused(commit_problems(exc), masked="") from None
+            if plan.problems:
+                raise _refused(plan.problems, masked=plan.headers.get("id_number", ""))
+            total = plan.create_count
+            progress(0, total)
+            stream.seek(0)
+            try:
+                written = records_commit(
+                    actor,
+                    plan,
+                    file_name=name,
+                    stream=stream,
+                    progress=lambda done: progress(done, total),
+                )
+            except ValidationError as exc:
+                raise _refused(commit_problems(exc), masked="") from None
     finally:
         path.unlink(missing_ok=True)
     return _("%(create)d added, %(same)d unchanged.") % {
         "create": written,
-        "same": len(plan.unchanged),
+        "same": plan.unchanged_count,
     }
 
 

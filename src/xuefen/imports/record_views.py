@@ -108,13 +108,13 @@ class RecordsImportView(_Access, View):
                 out.write(chunk)
         with stored.open("rb") as stream:
             plan = records_plan(request.user, name, stream)
-        if plan.ok and plan.to_create:
+        if plan.ok and plan.create_count:
             kept = dict(request.session.get(SESSION_KEY, {}))
-            node = common_node({item.teacher.school for item in plan.to_create})
+            node = common_node(plan.schools)
             kept[token] = {
                 "file": stored.name,
                 "name": name,
-                "rows": len(plan.rows),
+                "rows": plan.row_count,
                 "node": node.pk if node is not None else None,
             }
             request.session[SESSION_KEY] = kept
@@ -145,7 +145,8 @@ class RecordsImportView(_Access, View):
                 request, "imports/records_preview.html", _preview(request, plan, "", name)
             )
         try:
-            written = records_commit(request.user, plan, file_name=name)
+            with stored.open("rb") as stream:
+                written = records_commit(request.user, plan, file_name=name, stream=stream)
         except ValidationError as exc:
             stored.unlink(missing_ok=True)
             plan.problems = commit_problems(exc)
@@ -157,7 +158,7 @@ class RecordsImportView(_Access, View):
         return render(
             request,
             "imports/records_done.html",
-            {"name": name, "written": written, "unchanged": len(plan.unchanged)},
+            {"name": name, "written": written, "unchanged": plan.unchanged_count},
         )
 
     def _start_job(self, request: Any, stored: Path, entry: dict[str, Any], name: str) -> Any:
@@ -194,7 +195,7 @@ def _preview(request: Any, plan: Any, token: str, name: str) -> dict[str, Any]:
             "name": item.fields.get("name", ""),
             "exists": item.exists,
         }
-        for item in plan.rows[:PREVIEW_ROWS]
+        for item in plan.preview[:PREVIEW_ROWS]
     ]
     return {
         "name": name,
@@ -206,8 +207,8 @@ def _preview(request: Any, plan: Any, token: str, name: str) -> dict[str, Any]:
         ],
         "problem_count": len(plan.problems),
         "rows": rows,
-        "create_count": len(plan.to_create),
-        "unchanged_count": len(plan.unchanged),
+        "create_count": plan.create_count,
+        "unchanged_count": plan.unchanged_count,
     }
 
 

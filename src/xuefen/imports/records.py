@@ -6,7 +6,8 @@ given), 记录编号 (an external id, the natural key), 类别 (the kind by its 
 row is checked before anything is written, by the engine as
 :func:`xuefen.records.services.record_validate` checks one record
 (:func:`~xuefen.records.services.records_validate_bulk`, :data:`CHECK_CHUNK` rows at a
-time); :func:`records_commit` writes every new row in one transaction through
+time; the plan keeps counts and the first rows, not the rows); :func:`records_commit`
+reads the file again and writes every new row in one transaction through
 :func:`xuefen.records.services.records_create_bulk` (source ``imported``; batches of
 ``bulk_create``, audit entries in bulk, the teachers' results marked stale once per
 batch). A row whose record exists already (same teacher and origin key) is unchanged, so
@@ -87,23 +88,29 @@ class PlannedRecord:
 
 @dataclass
 class RecordsPlan:
-    """What a file would do: the problems, or the rows to create and those unchanged."""
+    """What a file would do: the problems, or how many rows it adds and how many are
+    there already, with the first rows for a preview.
+
+    The checked rows themselves are not kept (memory stays flat in the file's rows):
+    :func:`records_commit` reads the file again and writes it chunk by chunk. ``schools``
+    are the schools of the rows to add (where a background job for the file belongs).
+    """
 
     problems: list[Problem] = field(default_factory=list)
-    rows: list[PlannedRecord] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)
+    preview: list[PlannedRecord] = field(default_factory=list)
+    create_count: int = 0
+    unchanged_count: int = 0
+    row_count: int = 0
+    schools: set[Any] = field(default_factory=set)
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
-    @property
-    def to_create(self) -> list[PlannedRecord]:
-        return [r for r in self.rows if not r.exists]
 
-    @property
-    def unchanged(self) -> list[PlannedRecord]:
-        return [r for r in self.rows if r.exists]
+# Checked rows a plan keeps for the preview page.
+PREVIEW_ROWS = 20
 
 
 def _labels(key: str) -> set[str]:
@@ -314,8 +321,9 @@ def records_plan(
     progress: Callable[[int, int], None] | None = None,
 ) -> RecordsPlan:
     """Read and check every row of a records file; nothing is written. The file is read
-    as it is checked, :data:`CHECK_CHUNK` rows at a time (memory grows with the rows to
-    write, not with the file's text). ``progress(done, total)``: rows checked of the
+    as it is checked, :data:`CHECK_CHUNK` rows at a time; the plan keeps counts, the
+    problems and the first rows, not the rows (memory flat in the file's rows, but for the
+    keys that find duplicates). ``progress(done, total)``: rows checked of the
     file's rows, after every chunk."""
     plan = RecordsPlan()
     try:
@@ -327,22 +335,12 @@ def records_plan(
     check = _Checker(actor, table.headers)
     teachers: dict[str, Teacher | None] = {}  # the user's teachers by ID number
     seen: dict[tuple[int, str], int] = {}
-    planned: list[PlannedRecord] = []
     rows: list[Row] = []
     done = 0
 
     def judge() -> None:
         """Check the chunk's rows; validate them with the engine; keep the good ones."""
-        numbers = {normalize_id_number(r.get("id_number")) for r in rows} - set(teachers)
-        if numbers:
-            # The chunk's teachers that the user may change, in one query.
-            found = {
-                t.id_number: t
-                for t in Teacher.objects.restrict(actor, "change")
-                .filter(id_number__in=numbers)
-                .select_related("school")
-            }
-            teachers.update({n: found.get(n) for n in numbers})
+        _find_teachers(actor, rows, teachers)
         chunk: list[tuple[Row, PlannedRecord, bool]] = []
         for row in rows:
             before = len(check.problems)
@@ -370,15 +368,15 @@ def records_plan(
             seen[key] = row.number
             kept.append(item)
         if kept:
-            existing = set(
-                Record.objects.filter(
-                    teacher_id__in={r.teacher.pk for r in kept},
-                    origin_key__in={r.origin_key for r in kept},
-                ).values_list("teacher_id", "origin_key")
-            )
+            _mark_existing(kept)
             for item in kept:
-                item.exists = (item.teacher.pk, item.origin_key) in existing
-            planned.extend(kept)
+                if item.exists:
+                    plan.unchanged_count += 1
+                else:
+                    plan.create_count += 1
+                    plan.schools.add(item.teacher.school)
+                if len(plan.preview) < PREVIEW_ROWS:
+                    plan.preview.append(item)
         rows.clear()
 
     try:
@@ -400,8 +398,34 @@ def records_plan(
         plan.problems.append(Problem(0, _("File"), "", _("The file has no data rows.")))
         return plan
     plan.problems = sorted(check.problems, key=lambda p: p.row)
-    plan.rows = planned
+    plan.row_count = done
     return plan
+
+
+def _find_teachers(actor: Any, rows: list[Row], teachers: dict[str, Teacher | None]) -> None:
+    """The chunk's teachers that the user may change, by ID number, in one query (None
+    for a number of nobody within reach)."""
+    numbers = {normalize_id_number(r.get("id_number")) for r in rows} - set(teachers)
+    if numbers:
+        found = {
+            t.id_number: t
+            for t in Teacher.objects.restrict(actor, "change")
+            .filter(id_number__in=numbers)
+            .select_related("school")
+        }
+        teachers.update({n: found.get(n) for n in numbers})
+
+
+def _mark_existing(items: list[PlannedRecord]) -> None:
+    """Which of these rows were imported before (same teacher and origin key): one query."""
+    existing = set(
+        Record.objects.filter(
+            teacher_id__in={r.teacher.pk for r in items},
+            origin_key__in={r.origin_key for r in items},
+        ).values_list("teacher_id", "origin_key")
+    )
+    for item in items:
+        item.exists = (item.teacher.pk, item.origin_key) in existing
 
 
 def _check_row(
@@ -540,21 +564,56 @@ def records_commit(
     plan: RecordsPlan,
     *,
     file_name: str,
+    stream: IO[bytes],
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Write the plan's new records in one transaction; the number written. A plan with
-    problems writes nothing (:class:`ValueError`). Records are built batch by batch as
-    :func:`~xuefen.records.services.records_create_bulk` consumes them; it checks them
-    again (a record entered since the plan was made is a :class:`ValidationError`, and
-    nothing is written). ``progress(done)`` after every batch."""
+    """Write the new records of the file the plan checked, in one transaction; the number
+    written. A plan with problems writes nothing (:class:`ValueError`).
+
+    The file (``stream``, the same one, read from its start) is read again chunk by chunk
+    and each chunk's rows parsed as the check parsed them; the records are built as
+    :func:`~xuefen.records.services.records_create_bulk` consumes them, which validates
+    each again. A row that no longer passes (a teacher moved to a school beyond the user,
+    a record entered since the check) is a :class:`ValidationError`, and nothing is
+    written. ``progress(done)`` after every batch."""
     if plan.problems:
         raise ValueError("a plan with problems cannot be committed")
     reason = _("Import: %(name)s") % {"name": file_name}
 
     def records() -> Iterator[Record]:
-        for item in plan.rows:
-            if not item.exists:
-                yield _unsaved(item)
+        try:
+            table = open_table(file_name, stream, record_columns())
+        except ReadError as exc:
+            raise ValidationError(exc.message) from None
+        check = _Checker(actor, table.headers)
+        teachers: dict[str, Teacher | None] = {}
+        rows: list[Row] = []
+
+        def chunk() -> Iterator[Record]:
+            _find_teachers(actor, rows, teachers)
+            items = []
+            for row in rows:
+                before = len(check.problems)
+                item = _check_row(check, row, teachers)
+                if item is None or len(check.problems) > before:
+                    problems = "；".join(str(p) for p in check.problems[before:][:3])
+                    raise ValidationError(
+                        _("The file no longer passes its check: %(problems)s")
+                        % {"problems": problems or _("Row %(n)d") % {"n": row.number}}
+                    )
+                items.append(item)
+            rows.clear()
+            _mark_existing(items)
+            for item in items:
+                if not item.exists:
+                    yield _unsaved(item)
+
+        for row in table.rows:
+            rows.append(row)
+            if len(rows) >= CHECK_CHUNK:
+                yield from chunk()
+        if rows:
+            yield from chunk()
 
     return records_create_bulk(
         actor=actor,

@@ -61,7 +61,7 @@ class Command(BaseCommand):
             raise CommandError(
                 _("%(n)d problems; nothing was imported.") % {"n": len(plan.problems)}
             )
-        created, same = len(plan.to_create), len(plan.unchanged)
+        created, same = plan.create_count, plan.unchanged_count
         if options["dry_run"]:
             self.stdout.write(
                 _("Checked: %(create)d to add, %(same)d unchanged.")
@@ -69,7 +69,10 @@ class Command(BaseCommand):
             )
             return
         try:
-            written = records_commit(actor, plan, file_name=path.name)
+            with path.open("rb") as stream:
+                written = records_commit(actor, plan, file_name=path.name, stream=stream)
+        except OSError:
+            raise CommandError(_("Cannot open %(file)s.") % {"file": options["file"]}) from None
         except ValidationError as exc:
             for problem in commit_problems(exc):
                 self.stderr.write(str(problem))
