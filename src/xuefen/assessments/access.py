@@ -35,6 +35,18 @@ def in_window(start: dt.date | None, end: dt.date | None, day: dt.date) -> bool:
     return start is not None and end is not None and start <= day <= end
 
 
+def column_window(rnd: Any, column: str, reviewer: str) -> tuple[dt.date | None, dt.date | None]:
+    """The days ``column`` is entered: self, peer, rectification, else the on-site window
+    (the reviewer's column)."""
+    if column == SELF_COLUMN:
+        return rnd.self_from, rnd.self_to
+    if column == PEER_COLUMN:
+        return rnd.peer_from, rnd.peer_to
+    if column == RECTIFICATION:
+        return rnd.rectify_from, rnd.rectify_to
+    return rnd.onsite_from, rnd.onsite_to
+
+
 def reviewer_column(sheet_file: Any) -> str:
     """The reviewer's column of a sheet file (区评, 校评, 县现场考评)."""
     return str(sheet_file.spec.default_column)

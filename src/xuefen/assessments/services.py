@@ -32,7 +32,14 @@ from xuefen.org.scoping import require
 from xuefen.policy import XuefenError
 
 from . import scoring
-from .access import RECTIFICATION, in_window, may_fill, may_review, reviewer_column
+from .access import (
+    RECTIFICATION,
+    column_window,
+    in_window,
+    may_fill,
+    may_review,
+    reviewer_column,
+)
 from .choices import PEER_COLUMN, SELF_COLUMN, ColumnStatus, Combine, RoundStatus, Subject
 from .models import PeerAssignment, Round, SchoolAssessment, SchoolHonor, Sheet, SheetColumn
 from .workflow import COLUMN_MACHINE, EDITABLE
@@ -382,16 +389,6 @@ def _open_round(sheet: Sheet) -> Round:
     return rnd
 
 
-def _column_window(rnd: Round, column: str, reviewer: str) -> tuple[dt.date | None, dt.date | None]:
-    if column == SELF_COLUMN:
-        return rnd.self_from, rnd.self_to
-    if column == PEER_COLUMN:
-        return rnd.peer_from, rnd.peer_to
-    if column == RECTIFICATION:
-        return rnd.rectify_from, rnd.rectify_to
-    return rnd.onsite_from, rnd.onsite_to
-
-
 def _may_enter(actor: Any, sheet: Sheet, column: str, day: dt.date) -> tuple[Any, str]:
     rnd = _open_round(sheet)
     sheet_file = scoring.load_round_sheet(rnd)
@@ -400,7 +397,7 @@ def _may_enter(actor: Any, sheet: Sheet, column: str, day: dt.date) -> tuple[Any
         raise ValidationError({"column": _("This sheet has no such column.")})
     if not may_fill(actor, sheet, column, reviewer, day):
         raise PermissionDenied("not this actor's column")
-    start, end = _column_window(rnd, column, reviewer)
+    start, end = column_window(rnd, column, reviewer)
     if not in_window(start, end, day):
         raise ValidationError(
             {
@@ -570,7 +567,7 @@ def sheet_finalize(*, actor: Any, sheet: Sheet) -> SchoolAssessment | SheetColum
         reviewer = reviewer_column(sheet_file)
         if not may_review(actor, sheet):
             raise PermissionDenied("not the reviewer")
-        start, end = _column_window(rnd, reviewer, reviewer)
+        start, end = column_window(rnd, reviewer, reviewer)
         if not in_window(start, end, day):
             raise ValidationError(
                 {

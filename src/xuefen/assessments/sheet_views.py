@@ -29,6 +29,7 @@ from xuefen.org.scoping import restrict
 from . import scoring, selectors, services
 from .access import (
     RECTIFICATION,
+    column_window,
     in_window,
     may_fill,
     may_review,
@@ -41,17 +42,6 @@ from .forms import ReturnForm, column_form, messages_of
 from .workflow import EDITABLE
 
 RECTIFICATION_LABEL = "整改后复评"
-
-
-def column_window(rnd: Any, column: str, reviewer: str) -> tuple[dt.date | None, dt.date | None]:
-    """The dates a column is entered (the services judge the same windows)."""
-    if column == SELF_COLUMN:
-        return rnd.self_from, rnd.self_to
-    if column == PEER_COLUMN:
-        return rnd.peer_from, rnd.peer_to
-    if column == RECTIFICATION:
-        return rnd.rectify_from, rnd.rectify_to
-    return rnd.onsite_from, rnd.onsite_to
 
 
 def _actions(column: str, reviewer: str, sheet: Any) -> list[str]:
