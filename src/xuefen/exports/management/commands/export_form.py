@@ -113,4 +113,5 @@ class Command(BaseCommand):
             partial.unlink(missing_ok=True)
             raise CommandError(f"无法写入 {output}：{exc.strerror}") from None
         unit = "页" if options["format"] == "pdf" else "行"
-        self.stdout.write(f"{output}：{request.form.title}，{request.period.name}，{count} {unit}")
+        what = "，".join(p for p in (request.form.title, request.period.name) if p)
+        self.stdout.write(f"{output}：{what}，{count} {unit}")
