@@ -238,3 +238,13 @@ def test_page_in_chinese_names_the_forms_and_kept_files(client, world, today):
     _post(client, form="county-table", org=world.county_x.pk, period="2023", format="xlsx")
     page = client.get(reverse("exports:page"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "各校教师培训达标情况表" in page and "我导出的文件" in page and "保留至" in page
+
+
+@pytest.mark.parametrize(
+    "query", ["?org=abc", "?teacher=x1", "?org=99999999999999999999", "?org=-3"]
+)
+def test_a_malformed_key_is_not_found(client, world, today, query):
+    client.force_login(world.county_admin)
+    assert client.get(reverse("exports:page") + query).status_code == 404
+    answer = client.post(reverse("exports:page"), {"org": query.split("=")[1], "format": "pdf"})
+    assert answer.status_code == 404

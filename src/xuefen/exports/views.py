@@ -59,13 +59,28 @@ def _default_node(user: Any) -> OrgNode | None:
     return OrgNode.objects.filter(path=paths[0]).first()
 
 
+def _pk(value: Any) -> int | None:
+    """A primary key from the query or form (None where none is given); anything that is
+    no key answers 404, never an error page."""
+    if value in (None, ""):
+        return None
+    try:
+        pk = int(value)
+    except (TypeError, ValueError):
+        raise Http404("no such object") from None
+    if not 0 < pk < 2**63:
+        raise Http404("no such object")
+    return pk
+
+
 def _target(request: HttpRequest, org: Any, teacher: Any) -> tuple[OrgNode, Teacher | None]:
     """The organisation or teacher asked for, within the user's reach (else 404)."""
     user = request.user
-    if teacher:
+    teacher_pk, org_pk = _pk(teacher), _pk(org)
+    if teacher_pk is not None:
         found = (
             restrict(Teacher.objects.select_related("school"), user, "view")
-            .filter(pk=teacher)
+            .filter(pk=teacher_pk)
             .first()
         )
         if found is None:
@@ -74,15 +89,14 @@ def _target(request: HttpRequest, org: Any, teacher: Any) -> tuple[OrgNode, Teac
         if not own and not services.is_staff_over(user, found.school):
             raise Http404("no such teacher")
         return found.school, found
-    node = None
-    if org:
-        node = services.exportable_nodes(user).filter(pk=org).first()
-    elif _default_node(user) is not None:
-        node = _default_node(user)
+    if org_pk is not None:
+        node = services.exportable_nodes(user).filter(pk=org_pk).first()
     else:
-        own = Teacher.objects.filter(user=user).select_related("school").first()
-        if own is not None:
-            return own.school, own
+        node = _default_node(user)
+        if node is None:
+            own = Teacher.objects.filter(user=user).select_related("school").first()
+            if own is not None:
+                return own.school, own
     if node is None:
         raise Http404("no such organisation")
     return node, None
