@@ -255,15 +255,23 @@ def inline_max(fmt: str) -> int:
     return int(getattr(settings, "XUEFEN_EXPORT_XLSX_INLINE_MAX", 20000))
 
 
-def stale_teachers(request: ExportRequest) -> list[int]:
-    """The teachers the export reads whose stored results wait for the worker."""
+def _stale(request: ExportRequest) -> Any:
+    """The states of the teachers the export reads that wait for the worker."""
     if request.teacher is not None:
-        qs = TeacherState.objects.filter(teacher=request.teacher, stale=True)
-    else:
-        qs = TeacherState.objects.filter(
-            stale=True, teacher__school__path__startswith=request.node.path
-        )
-    return list(qs.values_list("teacher_id", flat=True))
+        return TeacherState.objects.filter(teacher=request.teacher, stale=True)
+    return TeacherState.objects.filter(
+        stale=True, teacher__school__path__startswith=request.node.path
+    )
+
+
+def prepare(request: ExportRequest) -> None:
+    """Bring the teachers the export reads up to date (the worker's business: only a job
+    or the command calls this, never a request), so the rows read are the engine's word."""
+    stale = list(_stale(request).values_list("teacher_id", flat=True))
+    if stale:
+        from xuefen.results.compute import recompute
+
+        recompute(stale)
 
 
 def sweep(now: dt.datetime | None = None) -> int:
@@ -292,11 +300,7 @@ def export_make(
     date first (the worker's business: only a job or the command does this), build the
     document, write it under a random name, record it and audit the export."""
     sweep()
-    stale = stale_teachers(request)
-    if stale:
-        from xuefen.results.compute import recompute
-
-        recompute(stale)
+    prepare(request)
     document = build(request)
     if progress is not None:
         total = max(1, request.form.size(request))
@@ -359,7 +363,7 @@ def export_start(*, request: ExportRequest) -> ExportFile | Job:
     waiting for the worker (nothing is computed in a request): returns the file made, or
     the job to watch."""
     size = request.form.size(request)
-    if size <= inline_max(request.format) and not stale_teachers(request):
+    if size <= inline_max(request.format) and not _stale(request).exists():
         return export_make(request=request)
     from xuefen.jobs.choices import JobKind
     from xuefen.jobs.services import job_start

@@ -96,11 +96,7 @@ class Command(BaseCommand):
                 partial.write_bytes((services.export_dir() / made.path).read_bytes())
                 count, suffix = made.rows, made.format
             else:
-                stale = services.stale_teachers(request)
-                if stale:
-                    from xuefen.results.compute import recompute
-
-                    recompute(stale)
+                services.prepare(request)
                 count, suffix = services.render(request, str(partial))
             if suffix != output.suffix.lstrip(".") and suffix == "zip":
                 # A long PDF comes out in parts: a zip of PDFs (docs/exports.md).
