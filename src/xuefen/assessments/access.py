@@ -109,22 +109,32 @@ def visible_sheet(user: Any, pk: Any, day: dt.date) -> Sheet:
 
 
 def peer_sheets(user: Any, day: dt.date) -> list[Sheet]:
-    """The sheets ``user`` evaluates as a peer today (open windows only)."""
-    sheets = []
-    for assignment in PeerAssignment.objects.filter(
-        round__peer_from__lte=day, round__peer_to__gte=day
-    ).select_related("round", "assessor", "school"):
-        if may_act_for_school(user, assignment.assessor):
-            sheet = (
-                Sheet.objects.filter(
-                    round=assignment.round, school=assignment.school, teacher__isnull=True
-                )
-                .select_related("round", "school")
-                .first()
-            )
-            if sheet is not None:
-                sheets.append(sheet)
-    return sheets
+    """The sheets ``user`` evaluates as a peer today (open windows only): one query,
+    whatever the number of rounds and assignments."""
+    from django.db.models import Exists, OuterRef, Q
+
+    from xuefen.credits.submissions import SCHOOL_STAFF
+    from xuefen.org.scoping import user_grants
+
+    if user is None or not user.is_authenticated or not user.is_active:
+        return []
+    assignments = PeerAssignment.objects.filter(round__peer_from__lte=day, round__peer_to__gte=day)
+    if not user.is_superuser:
+        paths = [g.path for g in user_grants(user) if g.role in SCHOOL_STAFF]
+        if not paths:
+            return []
+        mine = Q()
+        for path in paths:
+            mine |= Q(assessor__path__startswith=path)
+        assignments = assignments.filter(mine)
+    return list(
+        Sheet.objects.filter(
+            Exists(assignments.filter(round=OuterRef("round"), school=OuterRef("school"))),
+            teacher__isnull=True,
+        )
+        .select_related("round", "school")
+        .order_by("-round__start", "school__path")
+    )
 
 
 def round_for_region(user: Any, pk: Any, action: str = "view") -> Round:
