@@ -216,3 +216,17 @@ def test_mean_and_weighted_rules(wencheng, clock):
     rnd = Round(combine=Combine.WEIGHTED, weights={"self": 1, "peer": 1, "county": 2})
     assert combined(rnd, {"self": 140, "peer": 130, "county": 120}, "county")[0] == 127.5
     assert combined(Round(), {"self": 140, "county": 121}, "county") == (121, "以现场考评为准")
+
+
+def test_a_sheet_of_judgements_reads_no_record(
+    wencheng, round_, clock, django_assert_max_num_queries
+):
+    """The example sheet has judgements only: scoring a school's column does not load its
+    teachers' records, however many teachers the school has."""
+    from xuefen.assessments.scoring import reads_records, score
+
+    sheet = _sheet(round_, wencheng.school_c)
+    f = _file(round_)
+    assert reads_records(f) is False
+    with django_assert_max_num_queries(3):
+        assert score(sheet, "county", values_for(f, 121), sheet_file=f)["total"] == 121

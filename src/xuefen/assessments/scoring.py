@@ -87,6 +87,20 @@ def _teachers(sheet: Sheet) -> list[Teacher]:
     return list(Teacher.objects.filter(school=sheet.school, active=True).order_by("pk"))
 
 
+def reads_records(sheet_file: Any) -> bool:
+    """Whether scoring the sheet reads the teachers' records: a metric, an item other than
+    a judgement, or a section zeroed by a record. A sheet of judgements only does not, and a
+    school of 2,000 teachers is then scored without loading their records."""
+    from xuefen.policy.sheet_schema import JudgementItem
+
+    spec = sheet_file.spec
+    return (
+        bool(spec.metrics)
+        or any(not isinstance(item, JudgementItem) for item in spec.all_items())
+        or any(z.any_record is not None for sec in spec.sections for z in sec.zero_if)
+    )
+
+
 def teacher_inputs(sheet: Sheet) -> list[dict[str, Any]]:
     """Every teacher of the sheet with their records dated in the round's period, as the
     engine reads them (the sheet counts statuses by its own rules)."""
@@ -183,7 +197,12 @@ def score(
     inputs = {name: value for name, (value, _where) in auto.items()}
     inputs.update({k: v for k, v in values.items() if k not in inputs and v not in (None, "")})
     data: dict[str, Any] = {"inputs": inputs, "column": column}
-    people = teachers if teachers is not None else teacher_inputs(sheet)
+    if teachers is not None:
+        people = teachers
+    elif sheet.teacher_id is not None or reads_records(sheet_file):
+        people = teacher_inputs(sheet)
+    else:
+        people = []  # judgement only (文成's example sheet): no record is read
     if sheet.teacher_id is not None:
         data["teacher"] = people[0]
     else:
