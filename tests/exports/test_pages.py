@@ -248,3 +248,28 @@ def test_a_malformed_key_is_not_found(client, world, today, query):
     assert client.get(reverse("exports:page") + query).status_code == 404
     answer = client.post(reverse("exports:page"), {"org": query.split("=")[1], "format": "pdf"})
     assert answer.status_code == 404
+
+
+def test_the_forms_page_reads_a_constant_number_of_queries(
+    client, world, today, django_assert_max_num_queries
+):
+    """However many schools, teachers and kept files: the page's queries do not grow."""
+    from xuefen.exports.services import export_make, make_request
+
+    client.force_login(world.county_admin)
+    url = reverse("exports:page")
+    client.get(url)  # warm the grants' cache of the session
+    with django_assert_max_num_queries(14) as first:
+        assert client.get(url).status_code == 200
+    for _n in range(3):
+        export_make(
+            request=make_request(
+                user=world.county_admin,
+                form_id="county-table",
+                node=world.county_x,
+                period="2023",
+                today=YEAR,
+            )
+        )
+    with django_assert_max_num_queries(len(first.captured_queries)):
+        assert client.get(url).status_code == 200
